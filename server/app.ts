@@ -1,0 +1,158 @@
+/**
+ * buildApp() returns a ready Fastify instance without listening: main.ts listens, tests
+ * inject or listen on a random port. Features register their routes here, in one place.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import fastifyCookie from '@fastify/cookie'
+import fastifyRateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import fastifySwagger from '@fastify/swagger'
+import fastifyWebsocket from '@fastify/websocket'
+import type { Config } from './config'
+import { migrateToLatest, openDatabase } from './db/database'
+import { systemClock, type Clock } from './shared/clock'
+import { createWriter } from './shared/write'
+import { AppError } from './shared/errors'
+import { ErrorBody } from './shared/schemas'
+import type { App } from './shared/app-types'
+import type { AppContext } from './shared/context'
+import { createValidatorCompiler } from './http/validation'
+import { registerSecurity } from './http/security'
+import { registerErrorHandling } from './http/errors'
+import { Hub } from './realtime/hub'
+import { registerRealtimeRoutes } from './realtime/routes'
+import { registerAccess } from './auth/access'
+import { LoginThrottle } from './auth/throttle'
+import { registerAuthRoutes } from './auth/routes'
+import { registerMemberRoutes } from './auth/members-routes'
+import { registerInviteRoutes } from './auth/invites-routes'
+import { registerSettingsRoutes } from './settings/routes'
+import { registerAuditRoutes } from './audit/routes'
+import { deleteExpiredSessions } from './auth/repo'
+
+export const VERSION = process.env.BACKBOARD_VERSION ?? '0.1.0'
+
+export interface BuildOptions {
+  config: Config
+  clock?: Clock
+  /** Folder with the built web app; served at / when it exists. */
+  webRoot?: string | null
+  /** Fastify logger options; false in tests. */
+  logger?: FastifyServerOptions['logger']
+  https?: { cert: Buffer; key: Buffer } | null
+}
+
+export interface BuiltApp {
+  app: App
+  ctx: AppContext
+}
+
+const SECRET_PATHS = ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]']
+
+export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
+  const { config } = options
+  const clock = options.clock ?? systemClock
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel, redact: SECRET_PATHS },
+    // Fastify accepts a hop count at run time though its types do not say so.
+    trustProxy: config.trustProxy as boolean | string,
+    bodyLimit: 64 * 1024,
+    // Both are defaults we rely on: no prototype pollution through JSON bodies.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    ajv: { customOptions: { removeAdditional: false } },
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as App
+
+  const { db, sqlite } = openDatabase(path.join(config.dataDir, 'backboard.db'))
+  await migrateToLatest(db)
+  const write = createWriter(db, clock)
+  const hub = new Hub(db, VERSION)
+  write.onCommit((events) => hub.publish(events))
+  const ctx: AppContext = { config, db, write, clock, hub, log: app.log, version: VERSION }
+
+  app.setValidatorCompiler(createValidatorCompiler())
+  // Only JSON bodies: a cross-site HTML form cannot send one without a CORS preflight.
+  app.removeContentTypeParser('text/plain')
+  app.addSchema(ErrorBody)
+  registerErrorHandling(app)
+  registerSecurity(app, config.publicUrl)
+
+  await app.register(fastifyCookie)
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError(429, 'rate_limited', 'Too many requests. Wait a moment and try again.', {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  })
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Backboard', version: VERSION, description: "The shop's noticeboard and chat." },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'bb_session' } } },
+      security: [{ session: [] }],
+    },
+  })
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
+
+  registerAccess(app, ctx)
+  const throttle = new LoginThrottle(clock)
+
+  app.get('/healthz', { config: { access: 'always' }, schema: { hide: true } }, async (_request, reply) => {
+    try {
+      sqlite.prepare('select 1').get()
+      return { status: 'ok', version: VERSION }
+    } catch {
+      return reply.status(503).send({ code: 'database_unavailable', message: 'The database does not answer.' })
+    }
+  })
+  app.get('/api/openapi.json', { config: { access: 'always' }, schema: { hide: true } }, async () => app.swagger())
+
+  registerAuthRoutes(app, ctx, throttle)
+  registerMemberRoutes(app, ctx)
+  registerInviteRoutes(app, ctx)
+  registerSettingsRoutes(app, ctx)
+  registerAuditRoutes(app, ctx)
+  registerRealtimeRoutes(app, ctx)
+
+  registerWeb(app, options.webRoot ?? null)
+
+  const sweep = setInterval(() => void deleteExpiredSessions(db, clock.now()).catch(() => undefined), 3_600_000)
+  sweep.unref()
+
+  app.addHook('onClose', async () => {
+    clearInterval(sweep)
+    hub.closeAll()
+    await db.destroy()
+  })
+  return { app, ctx }
+}
+
+/** Serves the built web app, with the SPA's index.html for any unknown non-API path. */
+function registerWeb(app: App, webRoot: string | null): void {
+  if (!webRoot || !fs.existsSync(path.join(webRoot, 'index.html'))) return
+  void app.register(fastifyStatic, {
+    root: webRoot,
+    wildcard: false,
+    index: false,
+    setHeaders: (res, filePath) => {
+      const isHashed = filePath.includes(`${path.sep}assets${path.sep}`)
+      res.setHeader('cache-control', isHashed ? 'public, max-age=31536000, immutable' : 'no-cache')
+    },
+  })
+  const indexHtml = fs.readFileSync(path.join(webRoot, 'index.html'))
+  app.get('/*', { config: { access: 'always' }, schema: { hide: true } }, async (request, reply) => {
+    const urlPath = request.url.split('?')[0] ?? '/'
+    if (urlPath.startsWith('/api/') || urlPath === '/ws') {
+      return reply.status(404).send({ code: 'not_found', message: `No route GET ${urlPath}.` })
+    }
+    const file = path.join(webRoot, path.normalize(decodeURIComponent(urlPath)).replace(/^(\.\.[/\\])+/, ''))
+    if (file.startsWith(webRoot) && fs.existsSync(file) && fs.statSync(file).isFile()) {
+      return reply.sendFile(path.relative(webRoot, file))
+    }
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml)
+  })
+}

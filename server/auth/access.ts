@@ -1,0 +1,64 @@
+/**
+ * Who may call a route, declared on the route itself and checked before anything else
+ * runs. Secure by default: a route under /api that says nothing needs an active member.
+ *
+ * - `always`: no setup and no session needed (health, setup, OpenAPI);
+ * - `public`: no session needed once the shop is set up (sign-in, join);
+ * - `pending`: a session whose member may still be waiting for approval;
+ * - `member` (default): an active member.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { AppContext } from '../shared/context'
+import { conflict, forbidden, unauthorized } from '../shared/errors'
+import type { Actor } from './actor'
+import { readSessionCookie } from './cookies'
+import type { Permission } from './permissions'
+import { isSetupDone, resolveSession } from './service'
+
+export type Access = 'always' | 'public' | 'pending' | 'member'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access
+    permission?: Permission
+    ownerOnly?: boolean
+  }
+  interface FastifyRequest {
+    actor: Actor | null
+  }
+}
+
+/** The actor of a request whose route required a session. */
+export function actorOf(request: { actor: Actor | null }): Actor {
+  if (!request.actor) throw unauthorized()
+  return request.actor
+}
+
+export function registerAccess(app: FastifyInstance, ctx: AppContext): void {
+  let isSetup = false
+  app.decorateRequest('actor', null)
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) return
+    const path = request.url.split('?')[0] ?? ''
+    const guarded = path.startsWith('/api/') || path === '/api' || path === '/ws'
+    if (!guarded) return
+    const config = request.routeOptions.config
+    const access: Access = config.access ?? 'member'
+    if (access === 'always') return
+    if (!isSetup) {
+      isSetup = await isSetupDone(ctx)
+      if (!isSetup) throw conflict('setup_required', 'Backboard has not been set up yet.')
+    }
+    if (access === 'public') return
+    const token = readSessionCookie(request)
+    const resolved = token ? await resolveSession(ctx, token, request.ip) : null
+    if (!resolved) throw unauthorized()
+    const { member, session, permissions } = resolved
+    request.actor = { member, permissions, sessionId: session.id, ip: request.ip }
+    if (access === 'member' && member.status !== 'active') {
+      throw forbidden('pending_approval', 'A manager has not approved your account yet.')
+    }
+    if (config.ownerOnly && member.role !== 'owner') throw forbidden()
+    if (config.permission && !permissions.includes(config.permission)) throw forbidden()
+  })
+}

@@ -1,0 +1,225 @@
+/** Members: listing, profiles, roles and permissions, approval, deactivation. */
+import type { Kysely } from 'kysely'
+import type { AppContext } from '../shared/context'
+import type { WriteContext } from '../shared/write'
+import { badRequest, conflict, forbidden, notFound } from '../shared/errors'
+import { recordAudit } from '../audit/service'
+import type { DB, Member, MemberStatus, Role } from '../db/schema'
+import { auditParty, can, memberParty, type Actor } from './actor'
+import { isPermission, PERMISSIONS, ROLE_RANK, type Permission } from './permissions'
+import * as repo from './repo'
+import { assertDisplayName } from './service'
+import { toMemberDetail, toMemberSummary, type MemberDetail } from './views'
+
+async function loadDetail(db: Kysely<DB>, member: Member): Promise<MemberDetail> {
+  const granted = (await repo.selectPermissions(db, [member.id])).get(member.id) ?? []
+  return toMemberDetail(member, granted)
+}
+
+async function requireMember(db: Kysely<DB>, id: number): Promise<Member> {
+  const member = await repo.selectMemberById(db, id)
+  if (!member) throw notFound('member_not_found', 'No such member.')
+  return member
+}
+
+/** A member may manage another only with members.manage and a higher role (owners manage all). */
+function assertCanManage(actor: Actor, target: Member): void {
+  if (!can(actor, 'members.manage')) throw forbidden()
+  if (actor.member.role === 'owner') return
+  if (ROLE_RANK[target.role] >= ROLE_RANK[actor.member.role]) {
+    throw forbidden('outranked', 'Only an owner can change a member of your rank or above.')
+  }
+}
+
+/**
+ * Everyone active sees the active members; members with members.manage also see pending
+ * and deactivated ones.
+ */
+export async function listMembers(ctx: AppContext, actor: Actor, status?: MemberStatus): Promise<MemberDetail[]> {
+  const isManager = can(actor, 'members.manage')
+  if (status && status !== 'active' && !isManager) throw forbidden()
+  const statuses: MemberStatus[] = status ? [status] : isManager ? ['pending', 'active', 'deactivated'] : ['active']
+  const rows = await repo.selectMembers(ctx.db, { statuses })
+  const permissions = await repo.selectPermissions(ctx.db, rows.map((row) => row.id))
+  return rows.map((row) => {
+    const detail = toMemberDetail(row, permissions.get(row.id) ?? [])
+    return isManager || row.id === actor.member.id ? detail : { ...detail, grantedPermissions: [] }
+  })
+}
+
+export async function getMember(ctx: AppContext, actor: Actor, id: number): Promise<MemberDetail> {
+  const member = await requireMember(ctx.db, id)
+  if (member.status !== 'active' && !can(actor, 'members.manage') && member.id !== actor.member.id) {
+    throw notFound('member_not_found', 'No such member.')
+  }
+  return loadDetail(ctx.db, member)
+}
+
+export interface ProfilePatch {
+  displayName?: string | undefined
+  jobTitle?: string | undefined
+  phone?: string | undefined
+}
+
+const PHONE_PATTERN = /^[+0-9 ()\-.]{0,32}$/
+
+/** Members edit their own profile; managers edit the profiles of those they manage. */
+export async function updateProfile(ctx: AppContext, actor: Actor, id: number, patch: ProfilePatch): Promise<MemberDetail> {
+  if (patch.phone !== undefined && !PHONE_PATTERN.test(patch.phone)) {
+    throw badRequest('invalid_phone', 'A phone number has digits, spaces and + ( ) - only.')
+  }
+  const displayName = patch.displayName === undefined ? undefined : assertDisplayName(patch.displayName)
+  return ctx.write(async (w) => {
+    const target = await requireMember(w.trx, id)
+    if (target.id !== actor.member.id) assertCanManage(actor, target)
+    const change: Partial<Pick<Member, 'display_name' | 'job_title' | 'phone'>> = {}
+    if (displayName !== undefined) change.display_name = displayName
+    if (patch.jobTitle !== undefined) change.job_title = patch.jobTitle.trim()
+    if (patch.phone !== undefined) change.phone = patch.phone.trim()
+    if (Object.keys(change).length === 0) return loadDetail(w.trx, target)
+    await repo.updateMember(w.trx, id, change)
+    const updated = { ...target, ...change }
+    await recordAudit(w.trx, w.now, {
+      action: 'member.updated',
+      actor: auditParty(actor),
+      target: memberParty(updated),
+      ip: actor.ip,
+      detail: { fields: Object.keys(change) },
+    })
+    return emitUpdated(w, updated)
+  })
+}
+
+async function emitUpdated(w: WriteContext, member: Member): Promise<MemberDetail> {
+  const detail = await loadDetail(w.trx, member)
+  w.emit('member.updated', { kind: 'shop' }, { member: toMemberSummary(member, detail.grantedPermissions) })
+  return detail
+}
+
+export interface AccessPatch {
+  role?: Role | undefined
+  permissions?: string[] | undefined
+}
+
+/** Changes a member's role and/or granted permissions. There is always one active owner. */
+export async function updateAccess(ctx: AppContext, actor: Actor, id: number, patch: AccessPatch): Promise<MemberDetail> {
+  if (patch.permissions) {
+    const unknown = patch.permissions.filter((p) => !isPermission(p))
+    if (unknown.length) throw badRequest('invalid_permission', `Unknown permission: ${unknown.join(', ')}.`)
+  }
+  return ctx.write(async (w) => {
+    const target = await requireMember(w.trx, id)
+    if (target.id === actor.member.id) throw forbidden('cannot_change_own_access', 'Ask another manager or owner to change your access.')
+    assertCanManage(actor, target)
+    if (target.role === 'display') throw badRequest('display_access_fixed', 'A wall display is always read-only.')
+    let updated = target
+    if (patch.role !== undefined && patch.role !== target.role) {
+      if (patch.role === 'display') throw badRequest('invalid_role', 'Pair a wall display from the wall screen instead.')
+      if (actor.member.role !== 'owner' && ROLE_RANK[patch.role] >= ROLE_RANK[actor.member.role]) {
+        throw forbidden('outranked', 'Only an owner can give that role.')
+      }
+      if (target.role === 'owner' && target.status === 'active' && (await repo.countActiveOwners(w.trx)) <= 1) {
+        throw conflict('last_owner', 'The shop needs at least one owner. Make someone else owner first.')
+      }
+      await repo.updateMember(w.trx, id, { role: patch.role })
+      await recordAudit(w.trx, w.now, {
+        action: 'member.role_changed',
+        actor: auditParty(actor),
+        target: memberParty(target),
+        ip: actor.ip,
+        detail: { from: target.role, to: patch.role },
+      })
+      updated = { ...target, role: patch.role }
+    }
+    if (patch.permissions !== undefined) {
+      const wanted = [...new Set(patch.permissions)].filter(isPermission)
+      const before = (await repo.selectPermissions(w.trx, [id])).get(id) ?? []
+      const changed = [...new Set([...wanted, ...before])].filter((p) => wanted.includes(p as Permission) !== before.includes(p))
+      // You can only hand out (or take away) what you hold yourself.
+      const beyond = changed.filter((p) => !actor.permissions.includes(p as Permission))
+      if (beyond.length) throw forbidden('permission_not_held', `You cannot grant or remove ${beyond.join(', ')}.`)
+      if (changed.length) {
+        await repo.replacePermissions(w.trx, id, PERMISSIONS.filter((p) => wanted.includes(p)), actor.member.id, w.now)
+        await recordAudit(w.trx, w.now, {
+          action: 'member.permissions_changed',
+          actor: auditParty(actor),
+          target: memberParty(target),
+          ip: actor.ip,
+          detail: { from: before.sort(), to: [...wanted].sort() },
+        })
+      }
+    }
+    return emitUpdated(w, updated)
+  })
+}
+
+export async function approveMember(ctx: AppContext, actor: Actor, id: number): Promise<MemberDetail> {
+  return ctx.write(async (w) => {
+    const target = await requireMember(w.trx, id)
+    assertCanManage(actor, target)
+    if (target.status !== 'pending') throw conflict('not_pending', 'That request has already been handled.')
+    await repo.updateMember(w.trx, id, { status: 'active', approved_at: w.now, approved_by: actor.member.id })
+    const member: Member = { ...target, status: 'active', approved_at: w.now, approved_by: actor.member.id }
+    await recordAudit(w.trx, w.now, { action: 'member.approved', actor: auditParty(actor), target: memberParty(member), ip: actor.ip })
+    const detail = await loadDetail(w.trx, member)
+    const summary = toMemberSummary(member, detail.grantedPermissions)
+    w.emit('member.approved', { kind: 'member', id }, { member: summary })
+    w.emit('member.joined', { kind: 'shop' }, { member: summary })
+    return detail
+  })
+}
+
+/** Rejecting a join request removes it: the person never became a member. */
+export async function rejectMember(ctx: AppContext, actor: Actor, id: number): Promise<void> {
+  await ctx.write(async (w) => {
+    const target = await requireMember(w.trx, id)
+    assertCanManage(actor, target)
+    if (target.status !== 'pending') throw conflict('not_pending', 'That request has already been handled.')
+    await repo.deleteMember(w.trx, id)
+    await recordAudit(w.trx, w.now, { action: 'member.rejected', actor: auditParty(actor), target: memberParty(target), ip: actor.ip })
+    w.emit('member.rejected', { kind: 'managers' }, { memberId: id })
+    w.emit('member.rejected', { kind: 'member', id }, { memberId: id })
+    w.afterCommit(() => ctx.hub.closeMember(id, 'deactivated'))
+  })
+}
+
+/** Ends every session and open socket of the member at once; their messages stay theirs. */
+export async function deactivateMember(ctx: AppContext, actor: Actor, id: number): Promise<MemberDetail> {
+  return ctx.write(async (w) => {
+    const target = await requireMember(w.trx, id)
+    if (target.id === actor.member.id) throw forbidden('cannot_deactivate_self', 'Ask another manager or owner to do that.')
+    assertCanManage(actor, target)
+    if (target.status === 'deactivated') throw conflict('already_deactivated', 'That member is already deactivated.')
+    if (target.role === 'owner' && target.status === 'active' && (await repo.countActiveOwners(w.trx)) <= 1) {
+      throw conflict('last_owner', 'The shop needs at least one owner.')
+    }
+    await repo.updateMember(w.trx, id, { status: 'deactivated', deactivated_at: w.now })
+    const sessions = await repo.deleteSessions(w.trx, id)
+    await repo.deleteTrustedDevices(w.trx, id)
+    const member: Member = { ...target, status: 'deactivated', deactivated_at: w.now }
+    await recordAudit(w.trx, w.now, {
+      action: 'member.deactivated',
+      actor: auditParty(actor),
+      target: memberParty(member),
+      ip: actor.ip,
+      detail: { endedSessions: sessions.length },
+    })
+    w.emit('member.deactivated', { kind: 'shop' }, { memberId: id })
+    w.afterCommit(() => ctx.hub.closeMember(id, 'deactivated'))
+    return loadDetail(w.trx, member)
+  })
+}
+
+export async function reactivateMember(ctx: AppContext, actor: Actor, id: number): Promise<MemberDetail> {
+  return ctx.write(async (w) => {
+    const target = await requireMember(w.trx, id)
+    assertCanManage(actor, target)
+    if (target.status !== 'deactivated') throw conflict('not_deactivated', 'That member is not deactivated.')
+    await repo.updateMember(w.trx, id, { status: 'active', deactivated_at: null })
+    const member: Member = { ...target, status: 'active', deactivated_at: null }
+    await recordAudit(w.trx, w.now, { action: 'member.reactivated', actor: auditParty(actor), target: memberParty(member), ip: actor.ip })
+    const detail = await loadDetail(w.trx, member)
+    w.emit('member.reactivated', { kind: 'shop' }, { member: toMemberSummary(member, detail.grantedPermissions) })
+    return detail
+  })
+}

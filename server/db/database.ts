@@ -1,0 +1,47 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, SqliteDialect, type MigrationResultSet } from 'kysely'
+import { migrations } from './migrations/index'
+import type { DB } from './schema'
+
+export type Database = Kysely<DB>
+
+export interface OpenedDatabase {
+  db: Database
+  sqlite: SQLite.Database
+}
+
+/** Opens (creating if needed) the SQLite file and sets the pragmas this appliance relies on. */
+export function openDatabase(file: string): OpenedDatabase {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  // WAL lets readers (backups, the event reader) run while a write is in progress.
+  sqlite.pragma('journal_mode = WAL')
+  // NORMAL is durable across application crashes in WAL mode; only a power cut can lose the
+  // last few commits, never corrupt the file. It saves an fsync per commit on SD cards.
+  sqlite.pragma('synchronous = NORMAL')
+  // SQLite ships with foreign keys off for compatibility; we want them enforced.
+  sqlite.pragma('foreign_keys = ON')
+  // A backup or a script holding a lock makes writers wait instead of failing at once.
+  sqlite.pragma('busy_timeout = 5000')
+  // Keep the WAL from growing without bound on a busy day (pages; about 4 MB).
+  sqlite.pragma('wal_autocheckpoint = 1000')
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { db, sqlite }
+}
+
+/** Applies pending migrations in order; throws with the failing migration's name. */
+export async function migrateToLatest(db: Database): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  })
+  const result = await migrator.migrateToLatest()
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')
+    const reason = result.error instanceof Error ? result.error.message : String(result.error)
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${reason}`)
+  }
+  return result
+}

@@ -1,0 +1,10 @@
+/**
+ * Every migration, listed by hand: a bundle cannot scan a folder. Names sort by date;
+ * a landed migration is never edited, only followed by a new one.
+ */
+import type { Migration } from 'kysely'
+import * as foundation from './2026-11-22-1600-foundation'
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-22-1600-foundation': foundation,
+}

@@ -1,0 +1,54 @@
+/** Reads config, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT. */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConfigError, loadConfig, type Config } from './config'
+import { buildApp } from './app'
+
+function findWebRoot(): string | null {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  const candidates = [path.join(here, 'web'), path.join(here, '..', 'dist', 'web')]
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.html'))) ?? null
+}
+
+async function main(): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Backboard cannot start: ${error.message}\n`)
+      process.exit(2)
+    }
+    throw error
+  }
+  const https =
+    config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : null
+  const { app } = await buildApp({ config, webRoot: findWebRoot(), https })
+
+  let isClosing = false
+  const shutdown = async (signal: string) => {
+    if (isClosing) return
+    isClosing = true
+    app.log.info({ signal }, 'shutting down')
+    const force = setTimeout(() => process.exit(1), 10_000)
+    force.unref()
+    try {
+      await app.close()
+      process.exit(0)
+    } catch (error) {
+      app.log.error({ err: error }, 'error while shutting down')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+
+  await app.listen({ port: config.port, host: config.host })
+  app.log.info(`Backboard is serving on ${config.publicUrl?.origin ?? `http${https ? 's' : ''}://localhost:${config.port}`}, data in ${config.dataDir}`)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Backboard failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,194 @@
+/**
+ * The realtime hub: every open /ws connection, and fan-out of committed events to the
+ * connections allowed to see them. A connection that resumes first replays the event log
+ * from its last id, buffering live events meanwhile, so it sees every event exactly once.
+ */
+import type { WebSocket } from 'ws'
+import type { Database } from '../db/database'
+import type { Role, MemberStatus } from '../db/schema'
+import { audienceFromColumns, type ServerFrame, type StoredEvent } from './events'
+import { selectEventBounds, selectEventsAfter } from './repo'
+
+export interface ConnectionIdentity {
+  memberId: number
+  sessionId: number
+  role: Role
+  status: MemberStatus
+  permissions: readonly string[]
+}
+
+export interface Connection extends ConnectionIdentity {
+  socket: WebSocket
+  /** Live events that arrived while the backlog was being replayed; null once caught up. */
+  pending: StoredEvent[] | null
+  lastSentId: number
+  isAlive: boolean
+  isVisible: boolean
+}
+
+/** Decides whether a member may see an event addressed to a conversation. */
+export type ConversationAccess = (memberId: number, conversationId: number) => boolean
+
+const REPLAY_PAGE = 500
+/** A client further behind than this is told to reload its state instead of replaying. */
+export const MAX_REPLAY = 5_000
+const HEARTBEAT_MS = 25_000
+
+export class Hub {
+  private readonly connections = new Set<Connection>()
+  private conversationAccess: ConversationAccess = () => false
+  private heartbeat: NodeJS.Timeout | null = null
+
+  constructor(
+    private readonly db: Database,
+    private readonly version: string,
+  ) {}
+
+  setConversationAccess(access: ConversationAccess): void {
+    this.conversationAccess = access
+  }
+
+  get size(): number {
+    return this.connections.size
+  }
+
+  connectionsOf(memberId: number): Connection[] {
+    return [...this.connections].filter((c) => c.memberId === memberId)
+  }
+
+  canSee(conn: ConnectionIdentity, event: StoredEvent): boolean {
+    const audience = event.audience
+    switch (audience.kind) {
+      case 'member':
+        return audience.id === conn.memberId
+      case 'shop':
+        return conn.status === 'active'
+      case 'managers':
+        return conn.status === 'active' && conn.permissions.includes('members.manage')
+      case 'conversation':
+        return conn.status === 'active' && this.conversationAccess(conn.memberId, audience.id)
+    }
+  }
+
+  /** Registers a socket and replays what it missed since `since` (or nothing if null). */
+  async attach(socket: WebSocket, identity: ConnectionIdentity, since: number | null): Promise<Connection> {
+    const conn: Connection = { ...identity, socket, pending: [], lastSentId: 0, isAlive: true, isVisible: true }
+    this.connections.add(conn)
+    socket.on('pong', () => {
+      conn.isAlive = true
+    })
+    socket.on('close', () => this.connections.delete(conn))
+    this.startHeartbeat()
+
+    const { minId, maxId } = await selectEventBounds(this.db)
+    send(conn, { kind: 'hello', lastEventId: maxId, version: this.version })
+    const tooOld = since !== null && (since > maxId || (minId > 0 && since < minId - 1) || maxId - since > MAX_REPLAY)
+    if (since === null || tooOld) {
+      if (tooOld) send(conn, { kind: 'resync', lastEventId: maxId })
+      conn.lastSentId = maxId
+    } else {
+      conn.lastSentId = since
+      for (;;) {
+        const rows = await selectEventsAfter(this.db, conn.lastSentId, REPLAY_PAGE)
+        for (const row of rows) {
+          const event: StoredEvent = {
+            id: row.id,
+            type: row.type as StoredEvent['type'],
+            audience: audienceFromColumns(row.audience_kind, row.audience_id),
+            data: JSON.parse(row.payload),
+            at: row.created_at,
+          }
+          this.deliver(conn, event, row.payload)
+        }
+        if (rows.length < REPLAY_PAGE) break
+      }
+    }
+    const buffered = conn.pending ?? []
+    conn.pending = null
+    for (const event of buffered) this.deliver(conn, event)
+    send(conn, { kind: 'caught-up', lastEventId: conn.lastSentId })
+    return conn
+  }
+
+  /** Fans committed events out to every connection allowed to see them. */
+  publish(events: readonly StoredEvent[]): void {
+    for (const event of events) this.applyToConnections(event)
+    for (const event of events) {
+      const frame = eventFrame(event)
+      for (const conn of this.connections) {
+        if (conn.pending) conn.pending.push(event)
+        else this.deliver(conn, event, undefined, frame)
+      }
+    }
+  }
+
+  private deliver(conn: Connection, event: StoredEvent, payload?: string, frame?: string): void {
+    if (event.id <= conn.lastSentId) return
+    conn.lastSentId = event.id
+    if (!this.canSee(conn, event)) return
+    if (conn.socket.readyState !== conn.socket.OPEN) return
+    conn.socket.send(frame ?? eventFrame(event, payload))
+  }
+
+  /** Keeps connection identities in step with role, permission and status changes. */
+  private applyToConnections(event: StoredEvent): void {
+    if (event.type === 'member.updated' || event.type === 'member.approved' || event.type === 'member.reactivated') {
+      const member = (event.data as { member: { id: number; role: Role; status: MemberStatus; permissions: string[] } }).member
+      for (const conn of this.connectionsOf(member.id)) {
+        conn.role = member.role
+        conn.status = member.status
+        conn.permissions = member.permissions
+      }
+    } else if (event.type === 'session.revoked') {
+      const { sessionIds } = event.data as { sessionIds: number[] }
+      this.closeSessions(sessionIds)
+    }
+  }
+
+  closeMember(memberId: number, reason: 'deactivated' | 'session-revoked'): void {
+    for (const conn of this.connectionsOf(memberId)) close(conn, reason)
+  }
+
+  closeSessions(sessionIds: readonly number[]): void {
+    for (const conn of this.connections) if (sessionIds.includes(conn.sessionId)) close(conn, 'session-revoked')
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat) return
+    this.heartbeat = setInterval(() => {
+      for (const conn of this.connections) {
+        if (!conn.isAlive) {
+          conn.socket.terminate()
+          this.connections.delete(conn)
+          continue
+        }
+        conn.isAlive = false
+        conn.socket.ping()
+      }
+    }, HEARTBEAT_MS)
+    this.heartbeat.unref()
+  }
+
+  closeAll(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.heartbeat = null
+    for (const conn of this.connections) conn.socket.close(1001, 'server shutting down')
+    this.connections.clear()
+  }
+}
+
+function eventFrame(event: StoredEvent, payload?: string): string {
+  // Splices the stored JSON in directly to avoid parsing and re-serialising on replay.
+  const data = payload ?? JSON.stringify(event.data)
+  return `{"kind":"event","id":${event.id},"type":${JSON.stringify(event.type)},"at":${event.at},"data":${data}}`
+}
+
+function send(conn: Connection, frame: ServerFrame): void {
+  if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(frame))
+}
+
+function close(conn: Connection, reason: 'deactivated' | 'session-revoked'): void {
+  send(conn, { kind: 'signed-out', reason })
+  // 4401: our own close code for "signed out"; the client does not reconnect.
+  conn.socket.close(4401, reason)
+}

@@ -1,0 +1,17 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../config'
+import type { Database } from '../db/database'
+import type { Clock } from './clock'
+import type { Writer } from './write'
+import type { Hub } from '../realtime/hub'
+
+/** What every service needs; built once in buildApp and passed down. */
+export interface AppContext {
+  config: Config
+  db: Database
+  write: Writer
+  clock: Clock
+  hub: Hub
+  log: FastifyBaseLogger
+  version: string
+}

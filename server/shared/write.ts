@@ -1,0 +1,62 @@
+/**
+ * The one write path (DESIGN.md, principle 4). A service changes state inside `write()`:
+ * the change, its events and (later) its outbox rows commit together in one SQLite
+ * transaction, and live fan-out happens only after the commit.
+ */
+import type { Transaction } from 'kysely'
+import type { DB } from '../db/schema'
+import type { Database } from '../db/database'
+import type { Clock } from './clock'
+import { audienceColumns, type EventMap, type EventType, type NewEvent, type StoredEvent } from '../realtime/events'
+
+export interface WriteContext {
+  trx: Transaction<DB>
+  /** The time of this write, the same for every row it touches. */
+  now: number
+  emit<T extends EventType>(type: T, audience: NewEvent<T>['audience'], data: EventMap[T]): void
+  /** Runs after a successful commit (e.g. closing a deactivated member's sockets). */
+  afterCommit(callback: () => void): void
+}
+
+export type CommitListener = (events: StoredEvent[]) => void
+
+export interface Writer {
+  <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T>
+  onCommit(listener: CommitListener): void
+}
+
+export function createWriter(db: Database, clock: Clock): Writer {
+  const listeners: CommitListener[] = []
+  const write = async <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> => {
+    const callbacks: (() => void)[] = []
+    const { result, stored } = await db.transaction().execute(async (trx) => {
+      const now = clock.now()
+      const pending: NewEvent[] = []
+      const result = await work({
+        trx,
+        now,
+        emit: (type, audience, data) => pending.push({ type, audience, data } as NewEvent),
+        afterCommit: (callback) => callbacks.push(callback),
+      })
+      const stored: StoredEvent[] = []
+      for (const event of pending) {
+        const row = await trx
+          .insertInto('event')
+          .values({
+            type: event.type,
+            ...audienceColumns(event.audience),
+            payload: JSON.stringify(event.data),
+            created_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        stored.push({ ...event, id: row.id, at: now })
+      }
+      return { result, stored }
+    })
+    if (stored.length > 0) for (const listener of listeners) listener(stored)
+    for (const callback of callbacks) callback()
+    return result
+  }
+  return Object.assign(write, { onCommit: (listener: CommitListener) => void listeners.push(listener) })
+}
