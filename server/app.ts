@@ -22,7 +22,13 @@ import { createValidatorCompiler } from './http/validation'
 import { registerSecurity } from './http/security'
 import { registerErrorHandling } from './http/errors'
 import { Hub } from './realtime/hub'
-import { registerRealtimeRoutes } from './realtime/routes'
+import { registerPresenceRoutes, registerRealtimeRoutes } from './realtime/routes'
+import { PresenceTracker } from './realtime/presence'
+import { MembershipIndex } from './conversations/membership-index'
+import { registerConversationRoutes } from './conversations/routes'
+import { registerNoticeRoutes } from './notices/routes'
+import { runNoticeJobs } from './notices/service'
+import { registerFileRoutes } from './files/routes'
 import { registerAccess } from './auth/access'
 import { LoginThrottle } from './auth/throttle'
 import { registerAuthRoutes } from './auth/routes'
@@ -42,6 +48,8 @@ export interface BuildOptions {
   /** Fastify logger options; false in tests. */
   logger?: FastifyServerOptions['logger']
   https?: { cert: Buffer; key: Buffer } | null
+  /** How often background jobs (notice expiry and reminders) run; tests shorten it. */
+  jobIntervalMs?: number
 }
 
 export interface BuiltApp {
@@ -71,7 +79,12 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const write = createWriter(db, clock)
   const hub = new Hub(db, VERSION)
   write.onCommit((events) => hub.publish(events))
-  const ctx: AppContext = { config, db, write, clock, hub, log: app.log, version: VERSION }
+  const ctx = { config, db, write, clock, hub, log: app.log, version: VERSION } as AppContext
+  ctx.presence = new PresenceTracker(ctx)
+  const memberships = new MembershipIndex()
+  await memberships.load(db)
+  hub.setConversationAccess((memberId, conversationId) => memberships.has(conversationId, memberId))
+  hub.addApplier((event) => memberships.apply(event))
 
   app.setValidatorCompiler(createValidatorCompiler())
   // Only JSON bodies: a cross-site HTML form cannot send one without a CORS preflight.
@@ -117,14 +130,29 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerSettingsRoutes(app, ctx)
   registerAuditRoutes(app, ctx)
   registerRealtimeRoutes(app, ctx)
+  registerPresenceRoutes(app, ctx)
+  registerConversationRoutes(app, ctx)
+  registerNoticeRoutes(app, ctx)
+  registerFileRoutes(app, ctx)
 
   registerWeb(app, options.webRoot ?? null)
 
-  const sweep = setInterval(() => void deleteExpiredSessions(db, clock.now()).catch(() => undefined), 3_600_000)
-  sweep.unref()
+  const timers = [
+    every(3_600_000, () => deleteExpiredSessions(db, clock.now())),
+    every(options.jobIntervalMs ?? 15_000, () => runNoticeJobs(ctx)),
+    every(60_000, () => ctx.presence.expireShiftStatuses()),
+  ]
+  function every(ms: number, job: () => Promise<unknown>): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      job().catch((error: unknown) => app.log.error({ err: error }, 'background job failed'))
+    }, ms)
+    timer.unref()
+    return timer
+  }
 
   app.addHook('onClose', async () => {
-    clearInterval(sweep)
+    for (const timer of timers) clearInterval(timer)
+    ctx.presence.stop()
     hub.closeAll()
     await db.destroy()
   })

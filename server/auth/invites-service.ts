@@ -168,7 +168,8 @@ export async function join(ctx: AppContext, input: JoinInput, meta: RequestMeta)
   const passwordHash = await hashPassword(input.password)
   try {
     return await ctx.write(async (w) => {
-      const shop = await requireShop(ctx)
+      // Through the transaction: a query on ctx.db here would wait for itself forever.
+      const shop = await requireShop(ctx, w.trx)
       const code = input.code.toUpperCase()
       let role: Role = 'staff'
       let inviteId: number | null = null

@@ -11,6 +11,9 @@ export interface ShopTable {
   join_code: string
   auto_approve: number
   setup_at: number
+  max_file_mb: Generated<number>
+  member_quota_mb: Generated<number>
+  reminder_interval_minutes: Generated<number>
 }
 
 export interface MemberTable {
@@ -27,6 +30,9 @@ export interface MemberTable {
   approved_by: number | null
   deactivated_at: number | null
   invite_id: number | null
+  shift_status: Generated<ShiftStatus>
+  shift_status_until: number | null
+  upload_bytes: Generated<number>
 }
 
 export interface MemberPermissionTable {
@@ -99,6 +105,16 @@ export interface DB {
   invite: InviteTable
   audit: AuditTable
   event: EventTable
+  conversation: ConversationTable
+  conversation_member: ConversationMemberTable
+  message: MessageTable
+  message_mention: MessageMentionTable
+  notice: NoticeTable
+  notice_ack: NoticeAckTable
+  reaction: ReactionTable
+  file: FileTable
+  attachment: AttachmentTable
+  message_fts: MessageFtsTable
 }
 
 export type Member = Selectable<MemberTable>
@@ -107,3 +123,116 @@ export type MemberUpdate = Updateable<MemberTable>
 export type Session = Selectable<SessionTable>
 export type Invite = Selectable<InviteTable>
 export type Shop = Selectable<ShopTable>
+
+// Conversations (board, channels, direct), messages, notices, files.
+
+export type ConversationKind = 'board' | 'channel' | 'direct'
+export type MessageKind = 'text' | 'notice' | 'system' | 'task' | 'card'
+export type ShiftStatus = 'on_shift' | 'off_shift' | 'away'
+
+export interface ConversationTable {
+  id: Generated<number>
+  kind: ConversationKind
+  name: Generated<string>
+  topic: Generated<string>
+  is_private: Generated<number>
+  direct_key: string | null
+  created_by: number | null
+  created_at: number
+  archived_at: number | null
+  last_message_id: Generated<number>
+  last_message_at: number | null
+}
+
+export interface ConversationMemberTable {
+  conversation_id: number
+  member_id: number
+  is_admin: Generated<number>
+  joined_at: number
+  last_read_id: Generated<number>
+  last_read_at: number | null
+}
+
+export interface MessageTable {
+  id: Generated<number>
+  conversation_id: number
+  author_id: number | null
+  kind: MessageKind
+  body: Generated<string>
+  reply_to_id: number | null
+  client_key: string | null
+  created_at: number
+  edited_at: number | null
+  deleted_at: number | null
+  deleted_by: number | null
+  has_attachment: Generated<number>
+  system_data: string | null
+}
+
+export interface MessageMentionTable {
+  message_id: number
+  member_id: number
+}
+
+export interface NoticeTable {
+  message_id: number
+  title: string
+  is_urgent: Generated<number>
+  must_acknowledge: Generated<number>
+  acknowledge_by: number | null
+  expires_at: number | null
+  is_pinned: Generated<number>
+  pin_order: Generated<number>
+  next_reminder_at: number | null
+  expired_handled: Generated<number>
+}
+
+export interface NoticeAckTable {
+  message_id: number
+  member_id: number
+  at: number
+}
+
+export interface ReactionTable {
+  message_id: number
+  member_id: number
+  emoji: string
+  created_at: number
+}
+
+export type FileKind = 'image' | 'video' | 'audio' | 'file'
+
+export interface FileTable {
+  id: Generated<number>
+  sha256: string
+  size: number
+  mime: string
+  kind: FileKind
+  name: string
+  width: number | null
+  height: number | null
+  thumbnail_id: number | null
+  uploaded_by: number | null
+  created_at: number
+}
+
+export type AttachmentKind = FileKind | 'location'
+
+export interface AttachmentTable {
+  id: Generated<number>
+  message_id: number
+  position: number
+  kind: AttachmentKind
+  file_id: number | null
+  name: Generated<string>
+  latitude: number | null
+  longitude: number | null
+  accuracy_m: number | null
+}
+
+export interface MessageFtsTable {
+  rowid: number
+  title: string
+  body: string
+  names: string
+}

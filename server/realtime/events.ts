@@ -15,6 +15,83 @@ export interface MemberSummary {
   permissions: string[]
 }
 
+export type Presence = 'online' | 'idle' | 'offline'
+export type ShiftStatus = 'on_shift' | 'off_shift' | 'away'
+
+export interface PersonRef {
+  id: number
+  username: string
+  displayName: string
+}
+
+export interface ConversationView {
+  id: number
+  kind: 'board' | 'channel' | 'direct'
+  name: string
+  topic: string
+  isPrivate: boolean
+  isArchived: boolean
+  createdBy: number | null
+  createdAt: number
+  lastMessageId: number
+  lastMessageAt: number | null
+  memberCount: number
+  /** For direct conversations: who is in it. */
+  members: PersonRef[]
+}
+
+export interface AttachmentView {
+  id: number
+  kind: 'image' | 'video' | 'audio' | 'file' | 'location'
+  name: string
+  fileId: number | null
+  url: string | null
+  thumbnailUrl: string | null
+  mime: string | null
+  size: number | null
+  width: number | null
+  height: number | null
+  latitude: number | null
+  longitude: number | null
+  accuracyM: number | null
+}
+
+export interface ReactionView {
+  emoji: string
+  count: number
+  memberIds: number[]
+}
+
+export interface NoticeView {
+  title: string
+  isUrgent: boolean
+  mustAcknowledge: boolean
+  acknowledgeBy: number | null
+  expiresAt: number | null
+  isPinned: boolean
+  pinOrder: number
+  ackCount: number
+  ackTotal: number
+}
+
+export interface MessageView {
+  id: number
+  conversationId: number
+  kind: 'text' | 'notice' | 'system' | 'task' | 'card'
+  author: PersonRef | null
+  body: string
+  replyTo: { id: number; authorName: string; excerpt: string; isDeleted: boolean } | null
+  clientKey: string | null
+  createdAt: number
+  editedAt: number | null
+  deletedAt: number | null
+  attachments: AttachmentView[]
+  reactions: ReactionView[]
+  mentionIds: number[]
+  notice: NoticeView | null
+  system: { action: string; actorName: string; detail: string } | null
+}
+
 export interface EventMap {
   /** A newcomer asked to join and waits for approval (to managers). */
   'member.requested': { member: MemberSummary }
@@ -28,6 +105,19 @@ export interface EventMap {
   'member.reactivated': { member: MemberSummary }
   'session.revoked': { memberId: number; sessionIds: number[] }
   'shop.updated': { name: string; timezone: string }
+  'conversation.created': { conversation: ConversationView; memberIds: number[] }
+  'conversation.updated': { conversation: ConversationView }
+  'conversation.member_added': { conversationId: number; memberId: number }
+  'conversation.member_removed': { conversationId: number; memberId: number }
+  'message.created': { message: MessageView }
+  'message.updated': { message: MessageView }
+  'message.deleted': { conversationId: number; messageId: number }
+  'reaction.changed': { conversationId: number; messageId: number; reactions: ReactionView[] }
+  'notice.acknowledged': { messageId: number; memberId: number; at: number; ackCount: number; ackTotal: number }
+  'notice.unpinned': { messageId: number; reason: 'expired' | 'unpinned' | 'deleted' }
+  'notice.reminder': { messageId: number; title: string; isUrgent: boolean; missingMemberIds: number[] }
+  'read.updated': { conversationId: number; memberId: number; lastReadId: number }
+  'presence.changed': { memberId: number; presence: Presence; shiftStatus: ShiftStatus; shiftStatusUntil: number | null }
 }
 
 export type EventType = keyof EventMap
@@ -58,9 +148,13 @@ export type ServerFrame =
   | { kind: 'resync'; lastEventId: number }
   | { kind: 'signed-out'; reason: 'deactivated' | 'session-revoked' }
   | { kind: 'pong' }
+  | { kind: 'typing'; conversationId: number; memberId: number }
 
 /** What a client may send. */
-export type ClientFrame = { kind: 'ping' } | { kind: 'visibility'; visible: boolean }
+export type ClientFrame =
+  | { kind: 'ping' }
+  | { kind: 'visibility'; visible: boolean }
+  | { kind: 'typing'; conversationId: number }
 
 export function audienceColumns(audience: Audience): { audience_kind: AudienceKind; audience_id: number | null } {
   return {

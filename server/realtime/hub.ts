@@ -28,6 +28,8 @@ export interface Connection extends ConnectionIdentity {
 
 /** Decides whether a member may see an event addressed to a conversation. */
 export type ConversationAccess = (memberId: number, conversationId: number) => boolean
+/** Sees every committed event before fan-out (e.g. to keep a membership index current). */
+export type EventApplier = (event: StoredEvent) => void
 
 const REPLAY_PAGE = 500
 /** A client further behind than this is told to reload its state instead of replaying. */
@@ -37,6 +39,8 @@ const HEARTBEAT_MS = 25_000
 export class Hub {
   private readonly connections = new Set<Connection>()
   private conversationAccess: ConversationAccess = () => false
+  private readonly appliers: EventApplier[] = []
+  private readonly connectionListeners: ((memberId: number) => void)[] = []
   private heartbeat: NodeJS.Timeout | null = null
 
   constructor(
@@ -46,6 +50,44 @@ export class Hub {
 
   setConversationAccess(access: ConversationAccess): void {
     this.conversationAccess = access
+  }
+
+  canAccessConversation(memberId: number, conversationId: number): boolean {
+    return this.conversationAccess(memberId, conversationId)
+  }
+
+  /** Whether any of the member's open pages is visible right now. */
+  hasVisibleConnection(memberId: number): boolean {
+    for (const conn of this.connections) if (conn.memberId === memberId && conn.isVisible) return true
+    return false
+  }
+
+  isConnected(memberId: number): boolean {
+    for (const conn of this.connections) if (conn.memberId === memberId) return true
+    return false
+  }
+
+  addApplier(applier: EventApplier): void {
+    this.appliers.push(applier)
+  }
+
+  /** Called when a member's set of connections or their visibility changes (presence). */
+  onConnectionChange(listener: (memberId: number) => void): void {
+    this.connectionListeners.push(listener)
+  }
+
+  notifyConnectionChange(memberId: number): void {
+    for (const listener of this.connectionListeners) listener(memberId)
+  }
+
+  /** Sends a live-only frame (typing) to the connections that may see a conversation. */
+  sendLive(conversationId: number, frame: ServerFrame, exceptMemberId?: number): void {
+    const text = JSON.stringify(frame)
+    for (const conn of this.connections) {
+      if (conn.memberId === exceptMemberId || conn.pending || conn.status !== 'active') continue
+      if (!this.conversationAccess(conn.memberId, conversationId)) continue
+      if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(text)
+    }
   }
 
   get size(): number {
@@ -77,8 +119,12 @@ export class Hub {
     socket.on('pong', () => {
       conn.isAlive = true
     })
-    socket.on('close', () => this.connections.delete(conn))
+    socket.on('close', () => {
+      this.connections.delete(conn)
+      this.notifyConnectionChange(conn.memberId)
+    })
     this.startHeartbeat()
+    this.notifyConnectionChange(conn.memberId)
 
     const { minId, maxId } = await selectEventBounds(this.db)
     send(conn, { kind: 'hello', lastEventId: maxId, version: this.version })
@@ -112,7 +158,10 @@ export class Hub {
 
   /** Fans committed events out to every connection allowed to see them. */
   publish(events: readonly StoredEvent[]): void {
-    for (const event of events) this.applyToConnections(event)
+    for (const event of events) {
+      for (const applier of this.appliers) applier(event)
+      this.applyToConnections(event)
+    }
     for (const event of events) {
       const frame = eventFrame(event)
       for (const conn of this.connections) {
@@ -160,6 +209,7 @@ export class Hub {
         if (!conn.isAlive) {
           conn.socket.terminate()
           this.connections.delete(conn)
+          this.notifyConnectionChange(conn.memberId)
           continue
         }
         conn.isAlive = false

@@ -2,6 +2,8 @@ import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
 import { actorOf } from '../auth/access'
+import { forbidden } from '../shared/errors'
+import { withErrors } from '../shared/schemas'
 import type { ClientFrame } from './events'
 
 const WsQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })
@@ -34,6 +36,12 @@ export function registerRealtimeRoutes(app: App, ctx: AppContext): void {
         if (frame.kind === 'ping') socket.send('{"kind":"pong"}')
         else if (frame.kind === 'visibility') {
           for (const conn of ctx.hub.connectionsOf(actor.member.id)) if (conn.socket === socket) conn.isVisible = frame.visible === true
+          ctx.hub.notifyConnectionChange(actor.member.id)
+        } else if (frame.kind === 'typing' && Number.isInteger(frame.conversationId)) {
+          // Live only: never stored, and only to those who can see the conversation.
+          if (actor.member.status !== 'active' || actor.member.role === 'display') return
+          if (!ctx.hub.canAccessConversation(actor.member.id, frame.conversationId)) return
+          ctx.hub.sendLive(frame.conversationId, { kind: 'typing', conversationId: frame.conversationId, memberId: actor.member.id }, actor.member.id)
         }
       })
       await ctx.hub.attach(
@@ -47,6 +55,45 @@ export function registerRealtimeRoutes(app: App, ctx: AppContext): void {
         },
         since,
       )
+    },
+  )
+}
+
+const PresenceSchema = Type.Object({
+  memberId: Type.Integer(),
+  presence: Type.Union([Type.Literal('online'), Type.Literal('idle'), Type.Literal('offline')]),
+  shiftStatus: Type.Union([Type.Literal('on_shift'), Type.Literal('off_shift'), Type.Literal('away')]),
+  shiftStatusUntil: Type.Union([Type.Number(), Type.Null()]),
+})
+
+const ShiftBody = Type.Object(
+  {
+    shiftStatus: Type.Union([Type.Literal('on_shift'), Type.Literal('off_shift'), Type.Literal('away')]),
+    untilMinutes: Type.Union([Type.Integer({ minimum: 1, maximum: 20160 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+)
+
+export function registerPresenceRoutes(app: App, ctx: AppContext): void {
+  app.get(
+    '/api/presence',
+    { schema: { tags: ['presence'], summary: 'Who is online and who is on shift', response: withErrors({ 200: Type.Array(PresenceSchema) }) } },
+    async () => ctx.presence.list(),
+  )
+  app.put(
+    '/api/me/status',
+    {
+      schema: {
+        tags: ['presence'],
+        summary: 'Set myself on shift, off shift or away, optionally for a while',
+        body: ShiftBody,
+        response: withErrors({ 200: PresenceSchema }),
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request)
+      if (actor.member.role === 'display') throw forbidden('read_only', 'A wall display has no shift.')
+      return ctx.presence.setShiftStatus(actor, request.body.shiftStatus, request.body.untilMinutes)
     },
   )
 }

@@ -1,4 +1,6 @@
 /** The shop's own settings: name, timezone, join code and approval policy. */
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/schema'
 import type { AppContext } from '../shared/context'
 import { badRequest, conflict } from '../shared/errors'
 import { readableCode } from '../shared/tokens'
@@ -35,14 +37,15 @@ export function assertTimezone(timezone: string): void {
   }
 }
 
-export async function getShop(ctx: AppContext): Promise<ShopSettingsView | null> {
-  const row = await selectShop(ctx.db)
+/** Pass the transaction as `db` when inside ctx.write(): the one connection is busy with it. */
+export async function getShop(ctx: AppContext, db: Kysely<DB> = ctx.db): Promise<ShopSettingsView | null> {
+  const row = await selectShop(db)
   if (!row) return null
   return { name: row.name, timezone: row.timezone, autoApprove: row.auto_approve === 1, joinCode: row.join_code }
 }
 
-export async function requireShop(ctx: AppContext): Promise<ShopSettingsView> {
-  const shop = await getShop(ctx)
+export async function requireShop(ctx: AppContext, db: Kysely<DB> = ctx.db): Promise<ShopSettingsView> {
+  const shop = await getShop(ctx, db)
   if (!shop) throw conflict('setup_required', 'Backboard has not been set up yet.')
   return shop
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/database'
 import type { Clock } from './clock'
 import type { Writer } from './write'
 import type { Hub } from '../realtime/hub'
+import type { PresenceTracker } from '../realtime/presence'
 
 /** What every service needs; built once in buildApp and passed down. */
 export interface AppContext {
@@ -12,6 +13,7 @@ export interface AppContext {
   write: Writer
   clock: Clock
   hub: Hub
+  presence: PresenceTracker
   log: FastifyBaseLogger
   version: string
 }

@@ -4,7 +4,9 @@
  */
 import type { Migration } from 'kysely'
 import * as foundation from './2026-11-22-1600-foundation'
+import * as conversations from './2026-11-22-1700-conversations'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
+  '2026-11-22-1700-conversations': conversations,
 }

@@ -1,0 +1,298 @@
+/**
+ * Messages: send (idempotent by client key), history, edit, delete as a tombstone,
+ * reactions and read positions. Everything another feature posts (notices, system lines,
+ * later tasks and cards) goes through `insertMessage`.
+ */
+import type { AppContext } from '../shared/context'
+import type { WriteContext } from '../shared/write'
+import { badRequest, conflict, forbidden, notFound } from '../shared/errors'
+import { can, type Actor } from '../auth/actor'
+import type { Member, MessageKind } from '../db/schema'
+import type { MessageView } from '../realtime/events'
+import { prepareAttachments, type AttachmentInput } from '../files/service'
+import { assertCanPost, assertCanWrite, requireReadable } from './access'
+import { parseMentions } from './mentions'
+import * as repo from './repo'
+import { groupReactions, hydrateMessages, type ConversationRow, type MessageRow } from './views'
+
+export const MAX_BODY_LENGTH = 4_000
+
+export function assertBody(body: string, hasAttachments: boolean): string {
+  const trimmed = body.replace(/\s+$/u, '')
+  if ([...trimmed].length > MAX_BODY_LENGTH) {
+    throw badRequest('message_too_long', `A message can be at most ${MAX_BODY_LENGTH} characters.`)
+  }
+  if (trimmed.trim() === '' && !hasAttachments) throw badRequest('empty_message', 'Write something or attach a file.')
+  return trimmed
+}
+
+export const CLIENT_KEY_PATTERN = /^[A-Za-z0-9_-]{8,64}$/
+
+export interface NewMessageSpec {
+  conversation: ConversationRow
+  author: Member | null
+  kind: MessageKind
+  body: string
+  replyToId?: number | null | undefined
+  clientKey?: string | null | undefined
+  attachments?: Awaited<ReturnType<typeof prepareAttachments>>
+  systemData?: { action: string; detail?: string } | undefined
+  /** Extra text for the search index (a notice's title). */
+  searchTitle?: string | undefined
+  /** Runs after the message row exists and before its event is built (e.g. a notice row). */
+  beforeEmit?: (messageId: number) => Promise<void>
+}
+
+async function resolveMentions(ctx: AppContext, w: WriteContext, conversationId: number, authorId: number | null, body: string) {
+  const parsed = parseMentions(body)
+  if (parsed.usernames.length === 0 && !parsed.hasAll && !parsed.hasHere) return []
+  const members = await repo.selectConversationMembers(w.trx, conversationId)
+  const ids = new Set<number>()
+  for (const member of members) {
+    if (member.id === authorId || member.role === 'display') continue
+    if (parsed.hasAll || parsed.usernames.includes(member.username.toLowerCase())) ids.add(member.id)
+  }
+  if (parsed.hasHere) {
+    const candidates = members.filter((m) => m.id !== authorId && m.role !== 'display').map((m) => m.id)
+    if (candidates.length) {
+      const onShift = await w.trx
+        .selectFrom('member')
+        .select(['id', 'shift_status', 'shift_status_until'])
+        .where('id', 'in', candidates)
+        .execute()
+      for (const member of onShift) {
+        const isOnShift = member.shift_status === 'on_shift' || (member.shift_status_until !== null && member.shift_status_until <= w.now)
+        if (isOnShift || ctx.presence.presenceOf(member.id) === 'online') ids.add(member.id)
+      }
+    }
+  }
+  return [...ids]
+}
+
+/** Inserts a message with its attachments, mentions and search entry, and emits it. */
+export async function insertMessage(ctx: AppContext, w: WriteContext, spec: NewMessageSpec): Promise<MessageView> {
+  const attachments = spec.attachments ?? []
+  const row = await w.trx
+    .insertInto('message')
+    .values({
+      conversation_id: spec.conversation.id,
+      author_id: spec.author?.id ?? null,
+      kind: spec.kind,
+      body: spec.body,
+      reply_to_id: spec.replyToId ?? null,
+      client_key: spec.clientKey ?? null,
+      created_at: w.now,
+      has_attachment: attachments.length > 0 ? 1 : 0,
+      system_data: spec.systemData ? JSON.stringify(spec.systemData) : null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  if (attachments.length) {
+    await w.trx
+      .insertInto('attachment')
+      .values(attachments.map((a, position) => ({ ...a, message_id: row.id, position })))
+      .execute()
+  }
+  await w.trx
+    .updateTable('conversation')
+    .set({ last_message_id: row.id, last_message_at: w.now })
+    .where('id', '=', spec.conversation.id)
+    .execute()
+  if (spec.kind !== 'system') {
+    await repo.insertMentions(w.trx, row.id, await resolveMentions(ctx, w, spec.conversation.id, row.author_id, spec.body))
+    await repo.indexMessage(w.trx, row.id, {
+      title: spec.searchTitle ?? '',
+      body: spec.body,
+      names: attachments.map((a) => a.name).join(' '),
+    })
+    // Your own message marks the conversation read up to it.
+    if (spec.author) await repo.setReadPosition(w.trx, spec.conversation.id, spec.author.id, row.id, w.now)
+  }
+  if (spec.beforeEmit) await spec.beforeEmit(row.id)
+  const [view] = await hydrateMessages(w.trx, [row])
+  w.emit('message.created', { kind: 'conversation', id: spec.conversation.id }, { message: view as MessageView })
+  return view as MessageView
+}
+
+export interface SendInput {
+  body: string
+  clientKey: string
+  replyToId?: number | undefined
+  attachments?: AttachmentInput[] | undefined
+}
+
+export interface SendResult {
+  message: MessageView
+  isNew: boolean
+}
+
+/** Sends a message. The same client key from the same author returns the first message. */
+export async function sendMessage(ctx: AppContext, actor: Actor, conversationId: number, input: SendInput): Promise<SendResult> {
+  if (!CLIENT_KEY_PATTERN.test(input.clientKey)) throw badRequest('invalid_client_key', 'clientKey must be 8 to 64 letters, digits, - or _.')
+  const body = assertBody(input.body, (input.attachments?.length ?? 0) > 0)
+  return ctx.write(async (w) => {
+    const existing = await repo.selectMessageByClientKey(w.trx, actor.member.id, input.clientKey)
+    if (existing) {
+      if (existing.conversation_id !== conversationId) throw conflict('client_key_reused', 'That clientKey was used for another message.')
+      const [view] = await hydrateMessages(w.trx, [existing])
+      return { message: view as MessageView, isNew: false }
+    }
+    const conversation = await requireReadable(w.trx, actor, conversationId)
+    assertCanPost(actor, conversation, input.replyToId !== undefined)
+    if (input.replyToId !== undefined) await requireReplyTarget(w, conversationId, input.replyToId)
+    const attachments = await prepareAttachments(w, actor, input.attachments ?? [])
+    const message = await insertMessage(ctx, w, {
+      conversation,
+      author: actor.member,
+      kind: 'text',
+      body,
+      replyToId: input.replyToId,
+      clientKey: input.clientKey,
+      attachments,
+    })
+    return { message, isNew: true }
+  })
+}
+
+async function requireReplyTarget(w: WriteContext, conversationId: number, replyToId: number): Promise<void> {
+  const target = await repo.selectMessage(w.trx, replyToId)
+  if (!target || target.conversation_id !== conversationId) {
+    throw badRequest('invalid_reply', 'You can only reply to a message in the same conversation.')
+  }
+}
+
+export async function requireMessage(ctx: AppContext, w: WriteContext | null, actor: Actor, messageId: number) {
+  const db = w?.trx ?? ctx.db
+  const message = await repo.selectMessage(db, messageId)
+  if (!message) throw notFound('message_not_found', 'No such message.')
+  const conversation = await requireReadable(db, actor, message.conversation_id).catch(() => {
+    throw notFound('message_not_found', 'No such message.')
+  })
+  return { message, conversation }
+}
+
+function assertCanChange(actor: Actor, message: MessageRow): void {
+  if (message.kind === 'system') throw forbidden('system_message', 'System messages cannot be changed.')
+  if (message.deleted_at !== null) throw conflict('message_deleted', 'That message was deleted.')
+  if (message.author_id !== actor.member.id && !can(actor, 'members.manage')) {
+    throw forbidden('not_author', 'Only its author or a manager can change a message.')
+  }
+}
+
+/** Edits a message's text (the author or a manager); it shows as edited. */
+export async function editMessage(ctx: AppContext, actor: Actor, messageId: number, body: string): Promise<MessageView> {
+  return ctx.write(async (w) => {
+    const { message, conversation } = await requireMessage(ctx, w, actor, messageId)
+    assertCanWrite(actor, conversation)
+    assertCanChange(actor, message)
+    const hasAttachments = message.has_attachment === 1
+    const text = assertBody(body, hasAttachments || message.kind === 'notice')
+    if (text === message.body) return (await hydrateMessages(w.trx, [message]))[0] as MessageView
+    await w.trx.updateTable('message').set({ body: text, edited_at: w.now }).where('id', '=', messageId).execute()
+    await repo.deleteMentions(w.trx, messageId)
+    await repo.insertMentions(w.trx, messageId, await resolveMentions(ctx, w, conversation.id, message.author_id, text))
+    return reindexAndEmit(w, { ...message, body: text, edited_at: w.now })
+  })
+}
+
+/** Re-indexes a changed message and emits message.updated. */
+export async function reindexAndEmit(w: WriteContext, message: MessageRow): Promise<MessageView> {
+  const [view] = (await hydrateMessages(w.trx, [message])) as [MessageView]
+  await repo.indexMessage(w.trx, message.id, {
+    title: view.notice?.title ?? '',
+    body: message.body,
+    names: view.attachments.map((a) => a.name).join(' '),
+  })
+  w.emit('message.updated', { kind: 'conversation', id: message.conversation_id }, { message: view })
+  return view
+}
+
+/** Deletes a message, leaving a tombstone in its place. */
+export async function deleteMessage(ctx: AppContext, actor: Actor, messageId: number): Promise<void> {
+  await ctx.write(async (w) => {
+    const { message, conversation } = await requireMessage(ctx, w, actor, messageId)
+    assertCanWrite(actor, conversation)
+    assertCanChange(actor, message)
+    await w.trx
+      .updateTable('message')
+      .set({ body: '', deleted_at: w.now, deleted_by: actor.member.id, has_attachment: 0 })
+      .where('id', '=', messageId)
+      .execute()
+    await w.trx.deleteFrom('attachment').where('message_id', '=', messageId).execute()
+    await w.trx.deleteFrom('reaction').where('message_id', '=', messageId).execute()
+    await repo.deleteMentions(w.trx, messageId)
+    await repo.unindexMessage(w.trx, messageId)
+    if (message.kind === 'notice') {
+      await w.trx.updateTable('notice').set({ is_pinned: 0, next_reminder_at: null }).where('message_id', '=', messageId).execute()
+      w.emit('notice.unpinned', { kind: 'conversation', id: conversation.id }, { messageId, reason: 'deleted' })
+    }
+    w.emit('message.deleted', { kind: 'conversation', id: conversation.id }, { conversationId: conversation.id, messageId })
+  })
+}
+
+// eslint-disable-next-line no-misleading-character-class -- joiners and variation selectors are what emoji are made of
+const EMOJI = /^[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f\u20e3]{1,16}$/u
+
+/** Adds or removes the actor's reaction; tapping twice does not count twice. */
+export async function setReaction(ctx: AppContext, actor: Actor, messageId: number, emoji: string, isOn: boolean) {
+  if (!EMOJI.test(emoji) || /^[0-9#*]+$/.test(emoji)) throw badRequest('invalid_emoji', 'A reaction is a single emoji.')
+  return ctx.write(async (w) => {
+    const { message, conversation } = await requireMessage(ctx, w, actor, messageId)
+    if (actor.member.role === 'display') throw forbidden('read_only', 'A wall display cannot react.')
+    if (message.deleted_at !== null) throw conflict('message_deleted', 'That message was deleted.')
+    if (isOn) await repo.addReaction(w.trx, messageId, actor.member.id, emoji, w.now)
+    else await repo.removeReaction(w.trx, messageId, actor.member.id, emoji)
+    const reactions = groupReactions(await repo.selectReactions(w.trx, [messageId]))
+    w.emit('reaction.changed', { kind: 'conversation', id: conversation.id }, { conversationId: conversation.id, messageId, reactions })
+    return reactions
+  })
+}
+
+export interface HistoryOptions {
+  beforeId?: number | undefined
+  afterId?: number | undefined
+  aroundId?: number | undefined
+  limit?: number | undefined
+}
+
+/** A page of history, oldest first. `aroundId` centres the page on one message (search hits). */
+export async function listMessages(ctx: AppContext, actor: Actor, conversationId: number, options: HistoryOptions) {
+  await requireReadable(ctx.db, actor, conversationId)
+  const limit = Math.min(options.limit ?? 50, 100)
+  let rows: MessageRow[]
+  if (options.aroundId !== undefined) {
+    const half = Math.floor(limit / 2)
+    const before = await repo.selectHistory(ctx.db, { conversationId, beforeId: options.aroundId + 1, limit: half + 1 })
+    const after = await repo.selectHistory(ctx.db, { conversationId, afterId: options.aroundId, limit: half })
+    rows = [...before, ...after]
+  } else {
+    rows = await repo.selectHistory(ctx.db, { conversationId, beforeId: options.beforeId, afterId: options.afterId, limit })
+  }
+  return hydrateMessages(ctx.db, rows)
+}
+
+/** Moves the actor's read position forward (never back). */
+export async function markRead(ctx: AppContext, actor: Actor, conversationId: number, lastReadId: number): Promise<void> {
+  await ctx.write(async (w) => {
+    const conversation = await requireReadable(w.trx, actor, conversationId)
+    const upTo = Math.min(lastReadId, conversation.last_message_id)
+    if (!(await repo.setReadPosition(w.trx, conversationId, actor.member.id, upTo, w.now))) return
+    const audience = conversation.kind === 'direct' ? ({ kind: 'conversation', id: conversationId } as const) : ({ kind: 'member', id: actor.member.id } as const)
+    w.emit('read.updated', audience, { conversationId, memberId: actor.member.id, lastReadId: upTo })
+  })
+}
+
+export async function markAllRead(ctx: AppContext, actor: Actor): Promise<number> {
+  return ctx.write(async (w) => {
+    const rows = await repo.selectConversationsOf(w.trx, actor.member.id)
+    let count = 0
+    for (const row of rows) {
+      if (row.last_message_id <= row.last_read_id) continue
+      await repo.setReadPosition(w.trx, row.id, actor.member.id, row.last_message_id, w.now)
+      const audience = row.kind === 'direct' ? ({ kind: 'conversation', id: row.id } as const) : ({ kind: 'member', id: actor.member.id } as const)
+      w.emit('read.updated', audience, { conversationId: row.id, memberId: actor.member.id, lastReadId: row.last_message_id })
+      count++
+    }
+    return count
+  })
+}

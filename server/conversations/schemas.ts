@@ -1,0 +1,199 @@
+import { Type } from 'typebox'
+import { Body } from '../shared/schemas'
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const PersonRefSchema = Type.Object({ id: Type.Integer(), username: Type.String(), displayName: Type.String() })
+
+export const ConversationKindSchema = Type.Union([Type.Literal('board'), Type.Literal('channel'), Type.Literal('direct')])
+
+const conversationFields = {
+  id: Type.Integer(),
+  kind: ConversationKindSchema,
+  name: Type.String(),
+  topic: Type.String(),
+  isPrivate: Type.Boolean(),
+  isArchived: Type.Boolean(),
+  createdBy: Nullable(Type.Integer()),
+  createdAt: Type.Number(),
+  lastMessageId: Type.Integer(),
+  lastMessageAt: Nullable(Type.Number()),
+  memberCount: Type.Integer(),
+  members: Type.Array(PersonRefSchema),
+}
+
+export const ConversationSchema = Type.Object(conversationFields)
+
+export const ConversationListItemSchema = Type.Object({
+  ...conversationFields,
+  unreadCount: Type.Integer(),
+  mentionCount: Type.Integer(),
+  lastReadId: Type.Integer(),
+  isAdmin: Type.Boolean(),
+})
+
+export const ConversationDetailSchema = Type.Object({
+  ...conversationFields,
+  people: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      username: Type.String(),
+      displayName: Type.String(),
+      isAdmin: Type.Boolean(),
+      lastReadId: Type.Integer(),
+    }),
+  ),
+})
+
+export const AttachmentSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.Union([Type.Literal('image'), Type.Literal('video'), Type.Literal('audio'), Type.Literal('file'), Type.Literal('location')]),
+  name: Type.String(),
+  fileId: Nullable(Type.Integer()),
+  url: Nullable(Type.String()),
+  thumbnailUrl: Nullable(Type.String()),
+  mime: Nullable(Type.String()),
+  size: Nullable(Type.Integer()),
+  width: Nullable(Type.Integer()),
+  height: Nullable(Type.Integer()),
+  latitude: Nullable(Type.Number()),
+  longitude: Nullable(Type.Number()),
+  accuracyM: Nullable(Type.Number()),
+})
+
+export const ReactionSchema = Type.Object({ emoji: Type.String(), count: Type.Integer(), memberIds: Type.Array(Type.Integer()) })
+
+export const NoticeSchema = Type.Object({
+  title: Type.String(),
+  isUrgent: Type.Boolean(),
+  mustAcknowledge: Type.Boolean(),
+  acknowledgeBy: Nullable(Type.Number()),
+  expiresAt: Nullable(Type.Number()),
+  isPinned: Type.Boolean(),
+  pinOrder: Type.Number(),
+  ackCount: Type.Integer(),
+  ackTotal: Type.Integer(),
+})
+
+export const MessageSchema = Type.Object({
+  id: Type.Integer(),
+  conversationId: Type.Integer(),
+  kind: Type.Union([Type.Literal('text'), Type.Literal('notice'), Type.Literal('system'), Type.Literal('task'), Type.Literal('card')]),
+  author: Nullable(PersonRefSchema),
+  body: Type.String(),
+  replyTo: Nullable(
+    Type.Object({ id: Type.Integer(), authorName: Type.String(), excerpt: Type.String(), isDeleted: Type.Boolean() }),
+  ),
+  clientKey: Nullable(Type.String()),
+  createdAt: Type.Number(),
+  editedAt: Nullable(Type.Number()),
+  deletedAt: Nullable(Type.Number()),
+  attachments: Type.Array(AttachmentSchema),
+  reactions: Type.Array(ReactionSchema),
+  mentionIds: Type.Array(Type.Integer()),
+  notice: Nullable(NoticeSchema),
+  system: Nullable(Type.Object({ action: Type.String(), actorName: Type.String(), detail: Type.String() })),
+})
+
+export const MyAcksSchema = Type.Array(Type.Object({ messageId: Type.Integer(), at: Type.Number() }))
+
+export const HistorySchema = Type.Object({ messages: Type.Array(MessageSchema), acknowledged: MyAcksSchema })
+
+export const ClientKey = Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })
+
+export const AttachmentInputSchema = Type.Union([
+  Type.Object(
+    {
+      fileId: Type.Integer({ minimum: 1 }),
+      thumbnailFileId: Type.Optional(Type.Integer({ minimum: 1 })),
+      name: Type.Optional(Type.String({ maxLength: 200 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      location: Type.Object(
+        {
+          latitude: Type.Number({ minimum: -90, maximum: 90 }),
+          longitude: Type.Number({ minimum: -180, maximum: 180 }),
+          accuracyM: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+])
+
+/** Generous at the schema level (multi-byte text); the service enforces 4,000 characters. */
+export const MessageText = Type.String({ maxLength: 16_000 })
+
+export const SendBody = Body({
+  body: MessageText,
+  clientKey: ClientKey,
+  replyToId: Type.Optional(Type.Integer({ minimum: 1 })),
+  attachments: Type.Optional(Type.Array(AttachmentInputSchema, { maxItems: 10 })),
+})
+
+export const EditBody = Body({ body: MessageText })
+
+export const ReactionBody = Body({ emoji: Type.String({ minLength: 1, maxLength: 32 }), isOn: Type.Boolean() })
+
+export const NewConversationBody = Type.Union([
+  Body({
+    kind: Type.Literal('channel'),
+    name: Type.String({ minLength: 1, maxLength: 60 }),
+    topic: Type.Optional(Type.String({ maxLength: 250 })),
+    isPrivate: Type.Boolean(),
+    memberIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 500 })),
+  }),
+  Body({ kind: Type.Literal('direct'), memberIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 7 }) }),
+])
+
+export const UpdateConversationBody = Body({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 60 })),
+  topic: Type.Optional(Type.String({ maxLength: 250 })),
+})
+
+export const MemberIdsBody = Body({ memberIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 500 }) })
+
+export const HistoryQuerySchema = Type.Object(
+  {
+    beforeId: Type.Optional(Type.Integer({ minimum: 1 })),
+    afterId: Type.Optional(Type.Integer({ minimum: 0 })),
+    aroundId: Type.Optional(Type.Integer({ minimum: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  },
+  { additionalProperties: false },
+)
+
+export const ReadBody = Body({ lastReadId: Type.Integer({ minimum: 0 }) })
+
+export const SearchQuerySchema = Type.Object(
+  {
+    q: Type.String({ minLength: 1, maxLength: 200 }),
+    conversationId: Type.Optional(Type.Integer({ minimum: 1 })),
+    authorId: Type.Optional(Type.Integer({ minimum: 1 })),
+    hasAttachment: Type.Optional(Type.Boolean()),
+    from: Type.Optional(Type.Integer({ minimum: 0 })),
+    to: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  },
+  { additionalProperties: false },
+)
+
+export const SearchHitSchema = Type.Object({
+  messageId: Type.Integer(),
+  conversationId: Type.Integer(),
+  conversationName: Type.String(),
+  conversationKind: Type.String(),
+  author: Nullable(PersonRefSchema),
+  createdAt: Type.Number(),
+  kind: Type.String(),
+  snippet: Type.String(),
+})
+
+export const ConversationMemberParams = Type.Object(
+  { id: Type.Integer({ minimum: 1 }), memberId: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+)

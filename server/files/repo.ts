@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely'
+import type { DB, FileKind } from '../db/schema'
+
+export function selectFile(db: Kysely<DB>, id: number) {
+  return db.selectFrom('file').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export function insertFile(
+  db: Kysely<DB>,
+  row: {
+    sha256: string
+    size: number
+    mime: string
+    kind: FileKind
+    name: string
+    width: number | null
+    height: number | null
+    uploaded_by: number
+    created_at: number
+  },
+) {
+  return db.insertInto('file').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function setThumbnail(db: Kysely<DB>, fileId: number, thumbnailId: number): Promise<void> {
+  await db.updateTable('file').set({ thumbnail_id: thumbnailId }).where('id', '=', fileId).execute()
+}
+
+export async function addUploadBytes(db: Kysely<DB>, memberId: number, bytes: number): Promise<void> {
+  await db
+    .updateTable('member')
+    .set((eb) => ({ upload_bytes: eb('upload_bytes', '+', bytes) }))
+    .where('id', '=', memberId)
+    .execute()
+}
+
+/**
+ * Whether a member may read a file: they uploaded it, or it (or the file it is the
+ * thumbnail of) is attached to a live message in a conversation they belong to.
+ */
+export async function isFileVisibleTo(db: Kysely<DB>, fileId: number, memberId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('file as f')
+    .select('f.id')
+    .where('f.id', '=', fileId)
+    .where((eb) =>
+      eb.or([
+        eb('f.uploaded_by', '=', memberId),
+        eb.exists(
+          eb
+            .selectFrom('attachment as a')
+            .innerJoin('message as m', 'm.id', 'a.message_id')
+            .innerJoin('conversation_member as cm', 'cm.conversation_id', 'm.conversation_id')
+            .select('a.id')
+            .where('cm.member_id', '=', memberId)
+            .where('m.deleted_at', 'is', null)
+            .where((w) =>
+              w.or([
+                w('a.file_id', '=', fileId),
+                w('a.file_id', 'in', w.selectFrom('file as parent').select('parent.id').where('parent.thumbnail_id', '=', fileId)),
+              ]),
+            ),
+        ),
+      ]),
+    )
+    .executeTakeFirst()
+  return row !== undefined
+}

@@ -1,0 +1,120 @@
+import fs from 'node:fs'
+import { Type } from 'typebox'
+import type { FastifyReply } from 'fastify'
+import type { App } from '../shared/app-types'
+import type { AppContext } from '../shared/context'
+import { badRequest } from '../shared/errors'
+import { IdParams, withErrors } from '../shared/schemas'
+import { actorOf } from '../auth/access'
+import { isInlineSafe } from './sniff'
+import { openFile, storeUpload, type OpenedFile } from './service'
+
+const FileSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  mime: Type.String(),
+  kind: Type.Union([Type.Literal('image'), Type.Literal('video'), Type.Literal('audio'), Type.Literal('file')]),
+  size: Type.Integer(),
+  width: Type.Union([Type.Integer(), Type.Null()]),
+  height: Type.Union([Type.Integer(), Type.Null()]),
+  url: Type.String(),
+})
+
+const UploadQuery = Type.Object(
+  { name: Type.Optional(Type.String({ maxLength: 255 })), recorded: Type.Optional(Type.Literal('audio')) },
+  { additionalProperties: false },
+)
+
+/** A file's own sandbox: even if a browser were tricked into rendering it, nothing runs. */
+const FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
+
+function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
+}
+
+/** Sends a file with Range support so audio and video can seek. */
+function sendFile(reply: FastifyReply, file: OpenedFile, range: string | undefined) {
+  const isInline = isInlineSafe(file.mime)
+  reply
+    .header('content-type', isInline ? file.mime : 'application/octet-stream')
+    .header('content-disposition', contentDisposition(isInline ? 'inline' : 'attachment', file.name))
+    .header('content-security-policy', FILE_CSP)
+    .header('accept-ranges', 'bytes')
+    .header('cache-control', 'private, max-age=31536000, immutable')
+  const match = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null
+  if (range && !match) {
+    return reply.status(416).header('content-range', `bytes */${file.size}`).send()
+  }
+  if (match) {
+    let start = match[1] === '' ? NaN : Number(match[1])
+    let end = match[2] === '' ? file.size - 1 : Number(match[2])
+    if (Number.isNaN(start)) {
+      // A suffix range: the last N bytes.
+      start = Math.max(0, file.size - end)
+      end = file.size - 1
+    }
+    end = Math.min(end, file.size - 1)
+    if (start > end || start >= file.size) {
+      return reply.status(416).header('content-range', `bytes */${file.size}`).send()
+    }
+    return reply
+      .status(206)
+      .header('content-range', `bytes ${start}-${end}/${file.size}`)
+      .header('content-length', String(end - start + 1))
+      .send(fs.createReadStream(file.path, { start, end }))
+  }
+  return reply.header('content-length', String(file.size)).send(fs.createReadStream(file.path))
+}
+
+export function registerFileRoutes(app: App, ctx: AppContext): void {
+  const tags = ['files']
+
+  // Uploads arrive as the raw file body and are streamed to disk, never held in memory.
+  void app.register(async (uploads) => {
+    uploads.removeAllContentTypeParsers()
+    uploads.addContentTypeParser('*', (_request, _payload, done) => done(null))
+    uploads.post(
+      '/api/files',
+      {
+        config: { rateLimit: { max: 60, timeWindow: 60_000 } },
+        schema: {
+          tags,
+          summary: 'Upload a file (the request body is the file)',
+          querystring: UploadQuery,
+          response: withErrors({ 201: FileSchema, 413: Type.Ref('Error') }),
+        },
+      },
+      async (request, reply) => {
+        const length = request.headers['content-length']
+        if (length !== undefined && !/^\d+$/.test(length)) throw badRequest('invalid_content_length', 'Bad Content-Length.')
+        const query = request.query as { name?: string; recorded?: 'audio' }
+        const file = await storeUpload(ctx, actorOf(request), request.raw, {
+          name: query.name,
+          isRecordedAudio: query.recorded === 'audio',
+          declaredLength: length === undefined ? undefined : Number(length),
+        })
+        return reply.status(201).send(file)
+      },
+    )
+  })
+
+  for (const variant of ['original', 'thumbnail'] as const) {
+    app.get(
+      variant === 'original' ? '/api/files/:id' : '/api/files/:id/thumbnail',
+      {
+        schema: {
+          tags,
+          summary: variant === 'original' ? 'Download or stream a file (Range supported)' : "A file's thumbnail",
+          params: IdParams,
+          response: withErrors({ 200: Type.Unknown(), 206: Type.Unknown(), 416: Type.Unknown() }),
+        },
+      },
+      async (request, reply) => {
+        const file = await openFile(ctx, actorOf(request), request.params.id, variant)
+        return sendFile(reply, file, request.headers.range)
+      },
+    )
+  }
+}
+
