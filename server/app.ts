@@ -96,6 +96,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   await app.register(fastifyCookie)
   await app.register(fastifyRateLimit, {
     global: false,
+    // Signed-in requests count per member (many phones may share one address behind a
+    // proxy); anonymous ones per address.
+    keyGenerator: (request) => (request.actor ? `member:${request.actor.member.id}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
       new AppError(429, 'rate_limited', 'Too many requests. Wait a moment and try again.', {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
     throw error
   }
   const https =
-    config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : null
+    config.tlsCert && config.tlsKey
+      ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
+      : null
   const { app } = await buildApp({ config, webRoot: findWebRoot(), https })
 
   let isClosing = false
@@ -45,10 +47,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'))
 
   await app.listen({ port: config.port, host: config.host })
-  app.log.info(`Backboard is serving on ${config.publicUrl?.origin ?? `http${https ? 's' : ''}://localhost:${config.port}`}, data in ${config.dataDir}`)
+  app.log.info(
+    `Backboard is serving on ${config.publicUrl?.origin ?? `http${https ? 's' : ''}://localhost:${config.port}`}, data in ${config.dataDir}`,
+  )
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Backboard failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(
+    `Backboard failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
   process.exit(1)
 })

@@ -35,7 +35,12 @@ export function registerAuditRoutes(app: App, ctx: AppContext): void {
     '/api/audit',
     {
       config: { ownerOnly: true },
-      schema: { tags: ['audit'], summary: 'The audit log, newest first', querystring: AuditQuery, response: withErrors({ 200: Type.Array(AuditEntry) }) },
+      schema: {
+        tags: ['audit'],
+        summary: 'The audit log, newest first',
+        querystring: AuditQuery,
+        response: withErrors({ 200: Type.Array(AuditEntry) }),
+      },
     },
     async (request) => listAudit(ctx.db, { ...request.query, limit: request.query.limit ?? 100 }),
   )

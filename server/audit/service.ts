@@ -96,7 +96,18 @@ export function auditToCsv(rows: AuditView[], timezone: string): string {
     dateStyle: 'short',
     timeStyle: 'medium',
   })
-  const header = ['id', 'time_utc', `time_${timezone}`, 'action', 'actor_id', 'actor', 'target_id', 'target', 'ip', 'detail']
+  const header = [
+    'id',
+    'time_utc',
+    `time_${timezone}`,
+    'action',
+    'actor_id',
+    'actor',
+    'target_id',
+    'target',
+    'ip',
+    'detail',
+  ]
   const lines = [header.map(csvCell).join(',')]
   for (const row of rows) {
     lines.push(

@@ -7,7 +7,15 @@ import { rotateJoinCode } from '../settings/service'
 import { actorOf } from './access'
 import { setSessionCookie } from './cookies'
 import * as invites from './invites-service'
-import { InviteSchema, JoinBody, JoinCodeParams, JoinCodeSchema, JoinInfoSchema, NewInviteBody, StatusSchema } from './schemas'
+import {
+  InviteSchema,
+  JoinBody,
+  JoinCodeParams,
+  JoinCodeSchema,
+  JoinInfoSchema,
+  NewInviteBody,
+  StatusSchema,
+} from './schemas'
 import { SESSION_TTL_MS } from './service'
 
 export function registerInviteRoutes(app: App, ctx: AppContext): void {
@@ -16,7 +24,10 @@ export function registerInviteRoutes(app: App, ctx: AppContext): void {
 
   app.get(
     '/api/invites',
-    { config: manage, schema: { tags, summary: 'Invite links', response: withErrors({ 200: Type.Array(InviteSchema) }) } },
+    {
+      config: manage,
+      schema: { tags, summary: 'Invite links', response: withErrors({ 200: Type.Array(InviteSchema) }) },
+    },
     async (request) => invites.listInvites(ctx, actorOf(request), publicOrigin(ctx, request)),
   )
 
@@ -41,14 +52,24 @@ export function registerInviteRoutes(app: App, ctx: AppContext): void {
     '/api/invites/:id/qr',
     {
       config: manage,
-      schema: { tags, summary: "An invite's QR code", params: IdParams, response: withErrors({ 200: Type.Object({ qrSvg: Type.String() }) }) },
+      schema: {
+        tags,
+        summary: "An invite's QR code",
+        params: IdParams,
+        response: withErrors({ 200: Type.Object({ qrSvg: Type.String() }) }),
+      },
     },
-    async (request) => ({ qrSvg: await invites.getInviteQr(ctx, actorOf(request), request.params.id, publicOrigin(ctx, request)) }),
+    async (request) => ({
+      qrSvg: await invites.getInviteQr(ctx, actorOf(request), request.params.id, publicOrigin(ctx, request)),
+    }),
   )
 
   app.delete(
     '/api/invites/:id',
-    { config: manage, schema: { tags, summary: 'Revoke an invite link', params: IdParams, response: withErrors({ 200: Ok }) } },
+    {
+      config: manage,
+      schema: { tags, summary: 'Revoke an invite link', params: IdParams, response: withErrors({ 200: Ok }) },
+    },
     async (request) => {
       await invites.revokeInvite(ctx, actorOf(request), request.params.id)
       return { ok: true as const }
@@ -57,13 +78,19 @@ export function registerInviteRoutes(app: App, ctx: AppContext): void {
 
   app.get(
     '/api/join-code',
-    { config: manage, schema: { tags, summary: "The shop's join code", response: withErrors({ 200: JoinCodeSchema }) } },
+    {
+      config: manage,
+      schema: { tags, summary: "The shop's join code", response: withErrors({ 200: JoinCodeSchema }) },
+    },
     async (request) => invites.getJoinCode(ctx, actorOf(request), publicOrigin(ctx, request)),
   )
 
   app.post(
     '/api/join-code/rotate',
-    { config: manage, schema: { tags, summary: 'Replace the join code', response: withErrors({ 200: JoinCodeSchema }) } },
+    {
+      config: manage,
+      schema: { tags, summary: 'Replace the join code', response: withErrors({ 200: JoinCodeSchema }) },
+    },
     async (request) => {
       await rotateJoinCode(ctx, actorOf(request))
       return invites.getJoinCode(ctx, actorOf(request), publicOrigin(ctx, request))
@@ -74,7 +101,12 @@ export function registerInviteRoutes(app: App, ctx: AppContext): void {
     '/api/join/:code',
     {
       config: { access: 'public', rateLimit: { max: 30, timeWindow: 60_000 } },
-      schema: { tags, summary: 'What a join link leads to', params: JoinCodeParams, response: withErrors({ 200: JoinInfoSchema, 410: Type.Ref('Error') }) },
+      schema: {
+        tags,
+        summary: 'What a join link leads to',
+        params: JoinCodeParams,
+        response: withErrors({ 200: JoinInfoSchema, 410: Type.Ref('Error') }),
+      },
     },
     async (request) => {
       invites.assertJoinCodeShape(request.params.code)

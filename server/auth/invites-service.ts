@@ -14,7 +14,14 @@ import { auditParty, can, memberParty, type Actor } from './actor'
 import { hashPassword } from './passwords'
 import { ROLE_RANK } from './permissions'
 import * as repo from './repo'
-import { assertDisplayName, assertPassword, assertUsername, SESSION_TTL_MS, type RequestMeta, type SignedIn } from './service'
+import {
+  assertDisplayName,
+  assertPassword,
+  assertUsername,
+  SESSION_TTL_MS,
+  type RequestMeta,
+  type SignedIn,
+} from './service'
 import { toMemberSummary } from './views'
 
 const INVITE_CODE_LENGTH = 12
@@ -108,8 +115,14 @@ export async function getInviteQr(ctx: AppContext, actor: Actor, id: number, ori
 export async function revokeInvite(ctx: AppContext, actor: Actor, id: number): Promise<void> {
   if (!can(actor, 'members.manage')) throw forbidden()
   await ctx.write(async ({ trx, now }) => {
-    if (!(await repo.revokeInvite(trx, id, now))) throw notFound('invite_not_found', 'No such invite, or it was already revoked.')
-    await recordAudit(trx, now, { action: 'invite.revoked', actor: auditParty(actor), ip: actor.ip, detail: { inviteId: id } })
+    if (!(await repo.revokeInvite(trx, id, now)))
+      throw notFound('invite_not_found', 'No such invite, or it was already revoked.')
+    await recordAudit(trx, now, {
+      action: 'invite.revoked',
+      actor: auditParty(actor),
+      ip: actor.ip,
+      detail: { inviteId: id },
+    })
   })
 }
 
@@ -133,7 +146,8 @@ export interface JoinInfo {
 }
 
 const invalidCode = () => notFound('invalid_join_code', 'That join link is not valid. Ask a manager for a new one.')
-const usedUpCode = () => new AppError(410, 'join_link_expired', 'That join link has expired or been used up. Ask a manager for a new one.')
+const usedUpCode = () =>
+  new AppError(410, 'join_link_expired', 'That join link has expired or been used up. Ask a manager for a new one.')
 
 /** What a join link leads to, for the join page. Does not reveal anything else. */
 export async function describeJoinCode(ctx: AppContext, code: string): Promise<JoinInfo> {
@@ -204,7 +218,13 @@ export async function join(ctx: AppContext, input: JoinInput, meta: RequestMeta)
       const party = memberParty(member)
       const via = inviteId === null ? 'join_code' : 'invite'
       if (inviteId !== null) {
-        await recordAudit(w.trx, w.now, { action: 'invite.used', actor: party, target: party, ip: meta.ip, detail: { inviteId } })
+        await recordAudit(w.trx, w.now, {
+          action: 'invite.used',
+          actor: party,
+          target: party,
+          ip: meta.ip,
+          detail: { inviteId },
+        })
       }
       await recordAudit(w.trx, w.now, {
         action: status === 'active' ? 'member.approved' : 'join.requested',
@@ -229,4 +249,3 @@ export async function join(ctx: AppContext, input: JoinInput, meta: RequestMeta)
 export function assertJoinCodeShape(code: string): void {
   if (!/^[A-Za-z0-9]{4,32}$/.test(code)) throw badRequest('invalid_join_code', 'That join link is not valid.')
 }
-

@@ -40,7 +40,10 @@ export async function listMembers(ctx: AppContext, actor: Actor, status?: Member
   if (status && status !== 'active' && !isManager) throw forbidden()
   const statuses: MemberStatus[] = status ? [status] : isManager ? ['pending', 'active', 'deactivated'] : ['active']
   const rows = await repo.selectMembers(ctx.db, { statuses })
-  const permissions = await repo.selectPermissions(ctx.db, rows.map((row) => row.id))
+  const permissions = await repo.selectPermissions(
+    ctx.db,
+    rows.map((row) => row.id),
+  )
   return rows.map((row) => {
     const detail = toMemberDetail(row, permissions.get(row.id) ?? [])
     return isManager || row.id === actor.member.id ? detail : { ...detail, grantedPermissions: [] }
@@ -64,7 +67,12 @@ export interface ProfilePatch {
 const PHONE_PATTERN = /^[+0-9 ()\-.]{0,32}$/
 
 /** Members edit their own profile; managers edit the profiles of those they manage. */
-export async function updateProfile(ctx: AppContext, actor: Actor, id: number, patch: ProfilePatch): Promise<MemberDetail> {
+export async function updateProfile(
+  ctx: AppContext,
+  actor: Actor,
+  id: number,
+  patch: ProfilePatch,
+): Promise<MemberDetail> {
   if (patch.phone !== undefined && !PHONE_PATTERN.test(patch.phone)) {
     throw badRequest('invalid_phone', 'A phone number has digits, spaces and + ( ) - only.')
   }
@@ -102,19 +110,26 @@ export interface AccessPatch {
 }
 
 /** Changes a member's role and/or granted permissions. There is always one active owner. */
-export async function updateAccess(ctx: AppContext, actor: Actor, id: number, patch: AccessPatch): Promise<MemberDetail> {
+export async function updateAccess(
+  ctx: AppContext,
+  actor: Actor,
+  id: number,
+  patch: AccessPatch,
+): Promise<MemberDetail> {
   if (patch.permissions) {
     const unknown = patch.permissions.filter((p) => !isPermission(p))
     if (unknown.length) throw badRequest('invalid_permission', `Unknown permission: ${unknown.join(', ')}.`)
   }
   return ctx.write(async (w) => {
     const target = await requireMember(w.trx, id)
-    if (target.id === actor.member.id) throw forbidden('cannot_change_own_access', 'Ask another manager or owner to change your access.')
+    if (target.id === actor.member.id)
+      throw forbidden('cannot_change_own_access', 'Ask another manager or owner to change your access.')
     assertCanManage(actor, target)
     if (target.role === 'display') throw badRequest('display_access_fixed', 'A wall display is always read-only.')
     let updated = target
     if (patch.role !== undefined && patch.role !== target.role) {
-      if (patch.role === 'display') throw badRequest('invalid_role', 'Pair a wall display from the wall screen instead.')
+      if (patch.role === 'display')
+        throw badRequest('invalid_role', 'Pair a wall display from the wall screen instead.')
       if (actor.member.role !== 'owner' && ROLE_RANK[patch.role] >= ROLE_RANK[actor.member.role]) {
         throw forbidden('outranked', 'Only an owner can give that role.')
       }
@@ -134,12 +149,20 @@ export async function updateAccess(ctx: AppContext, actor: Actor, id: number, pa
     if (patch.permissions !== undefined) {
       const wanted = [...new Set(patch.permissions)].filter(isPermission)
       const before = (await repo.selectPermissions(w.trx, [id])).get(id) ?? []
-      const changed = [...new Set([...wanted, ...before])].filter((p) => wanted.includes(p as Permission) !== before.includes(p))
+      const changed = [...new Set([...wanted, ...before])].filter(
+        (p) => wanted.includes(p as Permission) !== before.includes(p),
+      )
       // You can only hand out (or take away) what you hold yourself.
       const beyond = changed.filter((p) => !actor.permissions.includes(p as Permission))
       if (beyond.length) throw forbidden('permission_not_held', `You cannot grant or remove ${beyond.join(', ')}.`)
       if (changed.length) {
-        await repo.replacePermissions(w.trx, id, PERMISSIONS.filter((p) => wanted.includes(p)), actor.member.id, w.now)
+        await repo.replacePermissions(
+          w.trx,
+          id,
+          PERMISSIONS.filter((p) => wanted.includes(p)),
+          actor.member.id,
+          w.now,
+        )
         await recordAudit(w.trx, w.now, {
           action: 'member.permissions_changed',
           actor: auditParty(actor),
@@ -160,7 +183,12 @@ export async function approveMember(ctx: AppContext, actor: Actor, id: number): 
     if (target.status !== 'pending') throw conflict('not_pending', 'That request has already been handled.')
     await repo.updateMember(w.trx, id, { status: 'active', approved_at: w.now, approved_by: actor.member.id })
     const member: Member = { ...target, status: 'active', approved_at: w.now, approved_by: actor.member.id }
-    await recordAudit(w.trx, w.now, { action: 'member.approved', actor: auditParty(actor), target: memberParty(member), ip: actor.ip })
+    await recordAudit(w.trx, w.now, {
+      action: 'member.approved',
+      actor: auditParty(actor),
+      target: memberParty(member),
+      ip: actor.ip,
+    })
     const detail = await loadDetail(w.trx, member)
     const summary = toMemberSummary(member, detail.grantedPermissions)
     w.emit('member.approved', { kind: 'member', id }, { member: summary })
@@ -176,7 +204,12 @@ export async function rejectMember(ctx: AppContext, actor: Actor, id: number): P
     assertCanManage(actor, target)
     if (target.status !== 'pending') throw conflict('not_pending', 'That request has already been handled.')
     await repo.deleteMember(w.trx, id)
-    await recordAudit(w.trx, w.now, { action: 'member.rejected', actor: auditParty(actor), target: memberParty(target), ip: actor.ip })
+    await recordAudit(w.trx, w.now, {
+      action: 'member.rejected',
+      actor: auditParty(actor),
+      target: memberParty(target),
+      ip: actor.ip,
+    })
     w.emit('member.rejected', { kind: 'managers' }, { memberId: id })
     w.emit('member.rejected', { kind: 'member', id }, { memberId: id })
     w.afterCommit(() => ctx.hub.closeMember(id, 'deactivated'))
@@ -187,7 +220,8 @@ export async function rejectMember(ctx: AppContext, actor: Actor, id: number): P
 export async function deactivateMember(ctx: AppContext, actor: Actor, id: number): Promise<MemberDetail> {
   return ctx.write(async (w) => {
     const target = await requireMember(w.trx, id)
-    if (target.id === actor.member.id) throw forbidden('cannot_deactivate_self', 'Ask another manager or owner to do that.')
+    if (target.id === actor.member.id)
+      throw forbidden('cannot_deactivate_self', 'Ask another manager or owner to do that.')
     assertCanManage(actor, target)
     if (target.status === 'deactivated') throw conflict('already_deactivated', 'That member is already deactivated.')
     if (target.role === 'owner' && target.status === 'active' && (await repo.countActiveOwners(w.trx)) <= 1) {
@@ -217,7 +251,12 @@ export async function reactivateMember(ctx: AppContext, actor: Actor, id: number
     if (target.status !== 'deactivated') throw conflict('not_deactivated', 'That member is not deactivated.')
     await repo.updateMember(w.trx, id, { status: 'active', deactivated_at: null })
     const member: Member = { ...target, status: 'active', deactivated_at: null }
-    await recordAudit(w.trx, w.now, { action: 'member.reactivated', actor: auditParty(actor), target: memberParty(member), ip: actor.ip })
+    await recordAudit(w.trx, w.now, {
+      action: 'member.reactivated',
+      actor: auditParty(actor),
+      target: memberParty(member),
+      ip: actor.ip,
+    })
     const detail = await loadDetail(w.trx, member)
     w.emit('member.reactivated', { kind: 'shop' }, { member: toMemberSummary(member, detail.grantedPermissions) })
     return detail

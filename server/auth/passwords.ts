@@ -46,7 +46,10 @@ export const MIN_PASSWORD_LENGTH = 8
 export const MAX_PASSWORD_LENGTH = 256
 
 /** Returns an error code when the password is not acceptable, otherwise null. */
-export function passwordProblem(password: string, username?: string): 'password_too_short' | 'password_too_common' | null {
+export function passwordProblem(
+  password: string,
+  username?: string,
+): 'password_too_short' | 'password_too_common' | null {
   if ([...password].length < MIN_PASSWORD_LENGTH) return 'password_too_short'
   const lower = password.toLowerCase()
   if (COMMON_PASSWORDS.has(lower)) return 'password_too_common'

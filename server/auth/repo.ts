@@ -68,7 +68,9 @@ export async function replacePermissions(
   if (permissions.length === 0) return
   await db
     .insertInto('member_permission')
-    .values(permissions.map((permission) => ({ member_id: memberId, permission, granted_by: grantedBy, granted_at: now })))
+    .values(
+      permissions.map((permission) => ({ member_id: memberId, permission, granted_by: grantedBy, granted_at: now })),
+    )
     .execute()
 }
 
@@ -80,7 +82,14 @@ export function selectSessionByTokenHash(db: Kysely<DB>, tokenHash: string) {
 
 export function insertSession(
   db: Kysely<DB>,
-  row: { member_id: number; token_hash: string; created_at: number; expires_at: number; user_agent: string; ip: string },
+  row: {
+    member_id: number
+    token_hash: string
+    created_at: number
+    expires_at: number
+    user_agent: string
+    ip: string
+  },
 ) {
   return db
     .insertInto('session')
@@ -89,7 +98,13 @@ export function insertSession(
     .executeTakeFirstOrThrow()
 }
 
-export async function touchSession(db: Kysely<DB>, id: number, now: number, expiresAt: number, ip: string): Promise<void> {
+export async function touchSession(
+  db: Kysely<DB>,
+  id: number,
+  now: number,
+  expiresAt: number,
+  ip: string,
+): Promise<void> {
   await db.updateTable('session').set({ last_seen_at: now, expires_at: expiresAt, ip }).where('id', '=', id).execute()
 }
 
@@ -125,7 +140,12 @@ export function selectTrustedDevice(db: Kysely<DB>, tokenHash: string) {
   return db.selectFrom('trusted_device').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
 }
 
-export async function insertTrustedDevice(db: Kysely<DB>, memberId: number, tokenHash: string, now: number): Promise<void> {
+export async function insertTrustedDevice(
+  db: Kysely<DB>,
+  memberId: number,
+  tokenHash: string,
+  now: number,
+): Promise<void> {
   await db
     .insertInto('trusted_device')
     .values({ member_id: memberId, token_hash: tokenHash, created_at: now, last_used_at: now })

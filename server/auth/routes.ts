@@ -34,7 +34,12 @@ export function registerAuthRoutes(app: App, ctx: AppContext, throttle: LoginThr
     '/api/setup',
     {
       config: { access: 'always', rateLimit: { max: 10, timeWindow: 60_000 } },
-      schema: { tags: ['setup'], summary: 'Complete first-run setup', body: SetupBody, response: withErrors({ 201: MeResponse }) },
+      schema: {
+        tags: ['setup'],
+        summary: 'Complete first-run setup',
+        body: SetupBody,
+        response: withErrors({ 201: MeResponse }),
+      },
     },
     async (request, reply) => {
       const signedIn = await auth.completeSetup(ctx, request.body, requestMeta(request))
@@ -90,7 +95,12 @@ export function registerAuthRoutes(app: App, ctx: AppContext, throttle: LoginThr
     '/api/me/password',
     {
       config: { rateLimit: { max: 10, timeWindow: 60_000 } },
-      schema: { tags: ['account'], summary: 'Change my password', body: PasswordBody, response: withErrors({ 200: Ok }) },
+      schema: {
+        tags: ['account'],
+        summary: 'Change my password',
+        body: PasswordBody,
+        response: withErrors({ 200: Ok }),
+      },
     },
     async (request) => {
       await auth.changePassword(ctx, actorOf(request), request.body)
@@ -102,7 +112,11 @@ export function registerAuthRoutes(app: App, ctx: AppContext, throttle: LoginThr
     '/api/me/sessions',
     {
       config: { access: 'pending' },
-      schema: { tags: ['account'], summary: 'My signed-in devices', response: withErrors({ 200: Type.Array(SessionSchema) }) },
+      schema: {
+        tags: ['account'],
+        summary: 'My signed-in devices',
+        response: withErrors({ 200: Type.Array(SessionSchema) }),
+      },
     },
     async (request) => auth.listSessions(ctx, actorOf(request)),
   )
@@ -111,7 +125,12 @@ export function registerAuthRoutes(app: App, ctx: AppContext, throttle: LoginThr
     '/api/me/sessions/:id',
     {
       config: { access: 'pending' },
-      schema: { tags: ['account'], summary: 'Sign out one device', params: IdParams, response: withErrors({ 200: Ok }) },
+      schema: {
+        tags: ['account'],
+        summary: 'Sign out one device',
+        params: IdParams,
+        response: withErrors({ 200: Ok }),
+      },
     },
     async (request, reply) => {
       const actor = actorOf(request)

@@ -6,7 +6,12 @@ export const Username = Type.String({ minLength: 1, maxLength: 64 })
 export const Password = Type.String({ minLength: 1, maxLength: 1024 })
 export const DisplayName = Type.String({ minLength: 1, maxLength: 80 })
 
-export const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('manager'), Type.Literal('staff'), Type.Literal('display')])
+export const RoleSchema = Type.Union([
+  Type.Literal('owner'),
+  Type.Literal('manager'),
+  Type.Literal('staff'),
+  Type.Literal('display'),
+])
 export const StatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('deactivated')])
 export const PermissionSchema = Type.Union(PERMISSIONS.map((p) => Type.Literal(p)))
 
@@ -90,7 +95,10 @@ export const NewInviteBody = Body({
 
 export const JoinCodeSchema = Type.Object({ code: Type.String(), url: Type.String(), qrSvg: Type.String() })
 
-export const JoinCodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false })
+export const JoinCodeParams = Type.Object(
+  { code: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+)
 
 export const JoinInfoSchema = Type.Object({
   shopName: Type.String(),

@@ -85,7 +85,14 @@ export async function completeSetup(ctx: AppContext, input: SetupInput, meta: Re
       if (existing) throw conflict('setup_done', 'Backboard is already set up. Sign in instead.')
       await trx
         .insertInto('shop')
-        .values({ id: 1, name: shopName, timezone: input.timezone, join_code: newJoinCode(), auto_approve: 0, setup_at: now })
+        .values({
+          id: 1,
+          name: shopName,
+          timezone: input.timezone,
+          join_code: newJoinCode(),
+          auto_approve: 0,
+          setup_at: now,
+        })
         .execute()
       const member = await repo.insertMember(trx, {
         username: input.username,
@@ -248,7 +255,12 @@ export async function revokeSessions(ctx: AppContext, actor: Actor, which: numbe
         : await repo.deleteSessions(trx, actor.member.id, { only: [which] })
     if (which !== 'others' && ids.length === 0) throw notFound('session_not_found', 'That session has already ended.')
     if (ids.length > 0) {
-      await recordAudit(trx, now, { action: 'sessions.revoked', actor: auditParty(actor), ip: actor.ip, detail: { count: ids.length } })
+      await recordAudit(trx, now, {
+        action: 'sessions.revoked',
+        actor: auditParty(actor),
+        ip: actor.ip,
+        detail: { count: ids.length },
+      })
       emit('session.revoked', { kind: 'member', id: actor.member.id }, { memberId: actor.member.id, sessionIds: ids })
     }
     return ids.length
@@ -261,7 +273,11 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
 ): Promise<void> {
   const hash = actor.member.password_hash
-  if (!hash || input.currentPassword.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(input.currentPassword, hash))) {
+  if (
+    !hash ||
+    input.currentPassword.length > MAX_PASSWORD_LENGTH ||
+    !(await verifyPassword(input.currentPassword, hash))
+  ) {
     throw badRequest('wrong_password', 'Your current password is not right.')
   }
   assertPassword(input.newPassword, actor.member.username)
@@ -270,8 +286,14 @@ export async function changePassword(
     await repo.updateMember(trx, actor.member.id, { password_hash: newHash })
     // A changed password ends every other session: that is usually why people change it.
     const ids = await repo.deleteSessions(trx, actor.member.id, { keep: actor.sessionId })
-    await recordAudit(trx, now, { action: 'password.changed', actor: auditParty(actor), ip: actor.ip, detail: { endedSessions: ids.length } })
-    if (ids.length) emit('session.revoked', { kind: 'member', id: actor.member.id }, { memberId: actor.member.id, sessionIds: ids })
+    await recordAudit(trx, now, {
+      action: 'password.changed',
+      actor: auditParty(actor),
+      ip: actor.ip,
+      detail: { endedSessions: ids.length },
+    })
+    if (ids.length)
+      emit('session.revoked', { kind: 'member', id: actor.member.id }, { memberId: actor.member.id, sessionIds: ids })
   })
 }
 

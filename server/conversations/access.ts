@@ -28,7 +28,10 @@ export function assertCanWrite(actor: Actor, conversation: ConversationRow): voi
 export function assertCanPost(actor: Actor, conversation: ConversationRow, isReply: boolean): void {
   assertCanWrite(actor, conversation)
   if (conversation.kind === 'board' && !isReply && !can(actor, 'board.post')) {
-    throw forbidden('board_post_required', 'Only members allowed to post on the board can start a new board post. You can reply.')
+    throw forbidden(
+      'board_post_required',
+      'Only members allowed to post on the board can start a new board post. You can reply.',
+    )
   }
 }
 
@@ -41,5 +44,6 @@ export async function assertCanManage(db: Kysely<DB>, actor: Actor, conversation
   if (conversation.kind !== 'channel') throw forbidden('not_a_channel', 'Only channels can be changed like that.')
   if (can(actor, 'members.manage')) return
   const membership = await repo.selectMembership(db, conversation.id, actor.member.id)
-  if (membership?.is_admin !== 1) throw forbidden('channel_admin_required', 'Only the channel’s admins and managers can do that.')
+  if (membership?.is_admin !== 1)
+    throw forbidden('channel_admin_required', 'Only the channel’s admins and managers can do that.')
 }

@@ -43,7 +43,13 @@ export interface NewMessageSpec {
   beforeEmit?: (messageId: number) => Promise<void>
 }
 
-async function resolveMentions(ctx: AppContext, w: WriteContext, conversationId: number, authorId: number | null, body: string) {
+async function resolveMentions(
+  ctx: AppContext,
+  w: WriteContext,
+  conversationId: number,
+  authorId: number | null,
+  body: string,
+) {
   const parsed = parseMentions(body)
   if (parsed.usernames.length === 0 && !parsed.hasAll && !parsed.hasHere) return []
   const members = await repo.selectConversationMembers(w.trx, conversationId)
@@ -61,7 +67,9 @@ async function resolveMentions(ctx: AppContext, w: WriteContext, conversationId:
         .where('id', 'in', candidates)
         .execute()
       for (const member of onShift) {
-        const isOnShift = member.shift_status === 'on_shift' || (member.shift_status_until !== null && member.shift_status_until <= w.now)
+        const isOnShift =
+          member.shift_status === 'on_shift' ||
+          (member.shift_status_until !== null && member.shift_status_until <= w.now)
         if (isOnShift || ctx.presence.presenceOf(member.id) === 'online') ids.add(member.id)
       }
     }
@@ -99,7 +107,11 @@ export async function insertMessage(ctx: AppContext, w: WriteContext, spec: NewM
     .where('id', '=', spec.conversation.id)
     .execute()
   if (spec.kind !== 'system') {
-    await repo.insertMentions(w.trx, row.id, await resolveMentions(ctx, w, spec.conversation.id, row.author_id, spec.body))
+    await repo.insertMentions(
+      w.trx,
+      row.id,
+      await resolveMentions(ctx, w, spec.conversation.id, row.author_id, spec.body),
+    )
     await repo.indexMessage(w.trx, row.id, {
       title: spec.searchTitle ?? '',
       body: spec.body,
@@ -127,13 +139,20 @@ export interface SendResult {
 }
 
 /** Sends a message. The same client key from the same author returns the first message. */
-export async function sendMessage(ctx: AppContext, actor: Actor, conversationId: number, input: SendInput): Promise<SendResult> {
-  if (!CLIENT_KEY_PATTERN.test(input.clientKey)) throw badRequest('invalid_client_key', 'clientKey must be 8 to 64 letters, digits, - or _.')
+export async function sendMessage(
+  ctx: AppContext,
+  actor: Actor,
+  conversationId: number,
+  input: SendInput,
+): Promise<SendResult> {
+  if (!CLIENT_KEY_PATTERN.test(input.clientKey))
+    throw badRequest('invalid_client_key', 'clientKey must be 8 to 64 letters, digits, - or _.')
   const body = assertBody(input.body, (input.attachments?.length ?? 0) > 0)
   return ctx.write(async (w) => {
     const existing = await repo.selectMessageByClientKey(w.trx, actor.member.id, input.clientKey)
     if (existing) {
-      if (existing.conversation_id !== conversationId) throw conflict('client_key_reused', 'That clientKey was used for another message.')
+      if (existing.conversation_id !== conversationId)
+        throw conflict('client_key_reused', 'That clientKey was used for another message.')
       const [view] = await hydrateMessages(w.trx, [existing])
       return { message: view as MessageView, isNew: false }
     }
@@ -180,7 +199,12 @@ function assertCanChange(actor: Actor, message: MessageRow): void {
 }
 
 /** Edits a message's text (the author or a manager); it shows as edited. */
-export async function editMessage(ctx: AppContext, actor: Actor, messageId: number, body: string): Promise<MessageView> {
+export async function editMessage(
+  ctx: AppContext,
+  actor: Actor,
+  messageId: number,
+  body: string,
+): Promise<MessageView> {
   return ctx.write(async (w) => {
     const { message, conversation } = await requireMessage(ctx, w, actor, messageId)
     assertCanWrite(actor, conversation)
@@ -223,10 +247,18 @@ export async function deleteMessage(ctx: AppContext, actor: Actor, messageId: nu
     await repo.deleteMentions(w.trx, messageId)
     await repo.unindexMessage(w.trx, messageId)
     if (message.kind === 'notice') {
-      await w.trx.updateTable('notice').set({ is_pinned: 0, next_reminder_at: null }).where('message_id', '=', messageId).execute()
+      await w.trx
+        .updateTable('notice')
+        .set({ is_pinned: 0, next_reminder_at: null })
+        .where('message_id', '=', messageId)
+        .execute()
       w.emit('notice.unpinned', { kind: 'conversation', id: conversation.id }, { messageId, reason: 'deleted' })
     }
-    w.emit('message.deleted', { kind: 'conversation', id: conversation.id }, { conversationId: conversation.id, messageId })
+    w.emit(
+      'message.deleted',
+      { kind: 'conversation', id: conversation.id },
+      { conversationId: conversation.id, messageId },
+    )
   })
 }
 
@@ -243,7 +275,11 @@ export async function setReaction(ctx: AppContext, actor: Actor, messageId: numb
     if (isOn) await repo.addReaction(w.trx, messageId, actor.member.id, emoji, w.now)
     else await repo.removeReaction(w.trx, messageId, actor.member.id, emoji)
     const reactions = groupReactions(await repo.selectReactions(w.trx, [messageId]))
-    w.emit('reaction.changed', { kind: 'conversation', id: conversation.id }, { conversationId: conversation.id, messageId, reactions })
+    w.emit(
+      'reaction.changed',
+      { kind: 'conversation', id: conversation.id },
+      { conversationId: conversation.id, messageId, reactions },
+    )
     return reactions
   })
 }
@@ -266,18 +302,31 @@ export async function listMessages(ctx: AppContext, actor: Actor, conversationId
     const after = await repo.selectHistory(ctx.db, { conversationId, afterId: options.aroundId, limit: half })
     rows = [...before, ...after]
   } else {
-    rows = await repo.selectHistory(ctx.db, { conversationId, beforeId: options.beforeId, afterId: options.afterId, limit })
+    rows = await repo.selectHistory(ctx.db, {
+      conversationId,
+      beforeId: options.beforeId,
+      afterId: options.afterId,
+      limit,
+    })
   }
   return hydrateMessages(ctx.db, rows)
 }
 
 /** Moves the actor's read position forward (never back). */
-export async function markRead(ctx: AppContext, actor: Actor, conversationId: number, lastReadId: number): Promise<void> {
+export async function markRead(
+  ctx: AppContext,
+  actor: Actor,
+  conversationId: number,
+  lastReadId: number,
+): Promise<void> {
   await ctx.write(async (w) => {
     const conversation = await requireReadable(w.trx, actor, conversationId)
     const upTo = Math.min(lastReadId, conversation.last_message_id)
     if (!(await repo.setReadPosition(w.trx, conversationId, actor.member.id, upTo, w.now))) return
-    const audience = conversation.kind === 'direct' ? ({ kind: 'conversation', id: conversationId } as const) : ({ kind: 'member', id: actor.member.id } as const)
+    const audience =
+      conversation.kind === 'direct'
+        ? ({ kind: 'conversation', id: conversationId } as const)
+        : ({ kind: 'member', id: actor.member.id } as const)
     w.emit('read.updated', audience, { conversationId, memberId: actor.member.id, lastReadId: upTo })
   })
 }
@@ -289,8 +338,15 @@ export async function markAllRead(ctx: AppContext, actor: Actor): Promise<number
     for (const row of rows) {
       if (row.last_message_id <= row.last_read_id) continue
       await repo.setReadPosition(w.trx, row.id, actor.member.id, row.last_message_id, w.now)
-      const audience = row.kind === 'direct' ? ({ kind: 'conversation', id: row.id } as const) : ({ kind: 'member', id: actor.member.id } as const)
-      w.emit('read.updated', audience, { conversationId: row.id, memberId: actor.member.id, lastReadId: row.last_message_id })
+      const audience =
+        row.kind === 'direct'
+          ? ({ kind: 'conversation', id: row.id } as const)
+          : ({ kind: 'member', id: actor.member.id } as const)
+      w.emit('read.updated', audience, {
+        conversationId: row.id,
+        memberId: actor.member.id,
+        lastReadId: row.last_message_id,
+      })
       count++
     }
     return count

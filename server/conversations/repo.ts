@@ -16,7 +16,15 @@ export function selectDirectByKey(db: Kysely<DB>, key: string) {
 
 export function insertConversation(
   db: Kysely<DB>,
-  row: { kind: ConversationKind; name: string; topic: string; is_private: number; direct_key: string | null; created_by: number; created_at: number },
+  row: {
+    kind: ConversationKind
+    name: string
+    topic: string
+    is_private: number
+    direct_key: string | null
+    created_by: number
+    created_at: number
+  },
 ) {
   return db.insertInto('conversation').values(row).returningAll().executeTakeFirstOrThrow()
 }
@@ -47,7 +55,16 @@ export function selectConversationMembers(db: Kysely<DB>, conversationId: number
   return db
     .selectFrom('conversation_member as cm')
     .innerJoin('member as m', 'm.id', 'cm.member_id')
-    .select(['m.id', 'm.username', 'm.display_name', 'm.role', 'm.status', 'cm.is_admin', 'cm.last_read_id', 'cm.joined_at'])
+    .select([
+      'm.id',
+      'm.username',
+      'm.display_name',
+      'm.role',
+      'm.status',
+      'cm.is_admin',
+      'cm.last_read_id',
+      'cm.joined_at',
+    ])
     .where('cm.conversation_id', '=', conversationId)
     .where('m.status', '=', 'active')
     .orderBy('m.display_name')
@@ -65,7 +82,12 @@ export async function insertMemberships(
   for (const memberId of memberIds) {
     const result = await db
       .insertInto('conversation_member')
-      .values({ conversation_id: conversationId, member_id: memberId, joined_at: now, is_admin: memberId === adminId ? 1 : 0 })
+      .values({
+        conversation_id: conversationId,
+        member_id: memberId,
+        joined_at: now,
+        is_admin: memberId === adminId ? 1 : 0,
+      })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst()
     if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) added.push(memberId)
@@ -248,12 +270,7 @@ export function selectAttachments(db: Kysely<DB>, messageIds: readonly number[])
 
 export function selectReactions(db: Kysely<DB>, messageIds: readonly number[]) {
   if (messageIds.length === 0) return Promise.resolve([])
-  return db
-    .selectFrom('reaction')
-    .selectAll()
-    .where('message_id', 'in', messageIds)
-    .orderBy('created_at')
-    .execute()
+  return db.selectFrom('reaction').selectAll().where('message_id', 'in', messageIds).orderBy('created_at').execute()
 }
 
 export function selectMentions(db: Kysely<DB>, messageIds: readonly number[]) {

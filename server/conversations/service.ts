@@ -3,6 +3,8 @@
  * leaving, adding and removing members, renaming and archiving. Membership changes are
  * announced as events and as system lines in the conversation.
  */
+import type { Kysely } from 'kysely'
+import type { DB } from '../db/schema'
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { badRequest, conflict, forbidden } from '../shared/errors'
@@ -44,7 +46,7 @@ export interface ConversationDetail extends ConversationView {
 }
 
 export async function getConversation(ctx: AppContext, actor: Actor, id: number): Promise<ConversationDetail> {
-  const row = await requireReadableOrOpen(ctx, actor, id)
+  const row = await requireReadableOrOpen(ctx.db, actor, id)
   const view = await conversationView(ctx.db, row)
   const members = row.kind === 'board' ? [] : await repo.selectConversationMembers(ctx.db, id)
   return {
@@ -53,17 +55,34 @@ export async function getConversation(ctx: AppContext, actor: Actor, id: number)
   }
 }
 
-async function requireReadableOrOpen(ctx: AppContext, actor: Actor, id: number): Promise<ConversationRow> {
-  const row = await repo.selectConversation(ctx.db, id)
+/** Pass the transaction as `db` inside ctx.write(): the one connection is busy with it. */
+async function requireReadableOrOpen(db: Kysely<DB>, actor: Actor, id: number): Promise<ConversationRow> {
+  const row = await repo.selectConversation(db, id)
   const isOpenChannel = row?.kind === 'channel' && row.is_private === 0 && actor.member.role !== 'display'
-  return isOpenChannel ? row : requireReadable(ctx.db, actor, id)
+  return isOpenChannel ? row : requireReadable(db, actor, id)
 }
 
-async function systemLine(ctx: AppContext, w: WriteContext, actor: Actor, conversation: ConversationRow, action: string, detail = '') {
-  await insertMessage(ctx, w, { conversation, author: actor.member, kind: 'system', body: '', systemData: { action, detail } })
+async function systemLine(
+  ctx: AppContext,
+  w: WriteContext,
+  actor: Actor,
+  conversation: ConversationRow,
+  action: string,
+  detail = '',
+) {
+  await insertMessage(ctx, w, {
+    conversation,
+    author: actor.member,
+    kind: 'system',
+    body: '',
+    systemData: { action, detail },
+  })
 }
 
-async function activeMemberIds(w: WriteContext, ids: readonly number[]): Promise<{ id: number; display_name: string }[]> {
+async function activeMemberIds(
+  w: WriteContext,
+  ids: readonly number[],
+): Promise<{ id: number; display_name: string }[]> {
   if (ids.length === 0) return []
   return w.trx
     .selectFrom('member')
@@ -86,7 +105,13 @@ export async function createChannel(ctx: AppContext, actor: Actor, input: NewCha
   const name = input.name.trim().replace(/^#/, '')
   if (!name) throw badRequest('invalid_name', 'A channel needs a name.')
   return ctx.write(async (w) => {
-    const clash = await w.trx.selectFrom('conversation').select('id').where('kind', '=', 'channel').where('name', '=', name).where('archived_at', 'is', null).executeTakeFirst()
+    const clash = await w.trx
+      .selectFrom('conversation')
+      .select('id')
+      .where('kind', '=', 'channel')
+      .where('name', '=', name)
+      .where('archived_at', 'is', null)
+      .executeTakeFirst()
     if (clash) throw conflict('channel_exists', 'A channel with that name already exists.')
     const row = await repo.insertConversation(w.trx, {
       kind: 'channel',
@@ -97,7 +122,9 @@ export async function createChannel(ctx: AppContext, actor: Actor, input: NewCha
       created_by: actor.member.id,
       created_at: w.now,
     })
-    const others = (await activeMemberIds(w, input.memberIds ?? [])).map((m) => m.id).filter((id) => id !== actor.member.id)
+    const others = (await activeMemberIds(w, input.memberIds ?? []))
+      .map((m) => m.id)
+      .filter((id) => id !== actor.member.id)
     const memberIds = [actor.member.id, ...others]
     await repo.insertMemberships(w.trx, row.id, memberIds, w.now, actor.member.id)
     const view = await conversationView(w.trx, row)
@@ -109,13 +136,19 @@ export async function createChannel(ctx: AppContext, actor: Actor, input: NewCha
 }
 
 /** Opens the direct conversation with exactly these people, creating it the first time. */
-export async function openDirect(ctx: AppContext, actor: Actor, memberIds: readonly number[]): Promise<ConversationView> {
+export async function openDirect(
+  ctx: AppContext,
+  actor: Actor,
+  memberIds: readonly number[],
+): Promise<ConversationView> {
   if (actor.member.role === 'display') throw forbidden('read_only', 'A wall display cannot start conversations.')
   const others = [...new Set(memberIds)].filter((id) => id !== actor.member.id)
-  if (others.length < 1 || others.length > 7) throw badRequest('invalid_members', 'Choose between one and seven people.')
+  if (others.length < 1 || others.length > 7)
+    throw badRequest('invalid_members', 'Choose between one and seven people.')
   return ctx.write(async (w) => {
     const found = await activeMemberIds(w, others)
-    if (found.length !== others.length) throw badRequest('invalid_members', 'Someone you chose is not an active member.')
+    if (found.length !== others.length)
+      throw badRequest('invalid_members', 'Someone you chose is not an active member.')
     const ids = [actor.member.id, ...others].sort((a, b) => a - b)
     const key = ids.join(',')
     const existing = await repo.selectDirectByKey(w.trx, key)
@@ -138,7 +171,10 @@ export async function openDirect(ctx: AppContext, actor: Actor, memberIds: reado
 
 async function emitUpdated(w: WriteContext, row: ConversationRow): Promise<ConversationView> {
   const view = await conversationView(w.trx, row)
-  const audience = row.kind === 'channel' && row.is_private === 0 ? ({ kind: 'shop' } as const) : ({ kind: 'conversation', id: row.id } as const)
+  const audience =
+    row.kind === 'channel' && row.is_private === 0
+      ? ({ kind: 'shop' } as const)
+      : ({ kind: 'conversation', id: row.id } as const)
   w.emit('conversation.updated', audience, { conversation: view })
   return view
 }
@@ -150,7 +186,7 @@ export async function updateChannel(
   patch: { name?: string | undefined; topic?: string | undefined },
 ): Promise<ConversationView> {
   return ctx.write(async (w) => {
-    const row = await requireReadableOrOpen(ctx, actor, id)
+    const row = await requireReadableOrOpen(w.trx, actor, id)
     await assertCanManage(w.trx, actor, row)
     assertCanWrite(actor, row)
     const name = patch.name?.trim().replace(/^#/, '')
@@ -162,9 +198,14 @@ export async function updateChannel(
   })
 }
 
-export async function setArchived(ctx: AppContext, actor: Actor, id: number, isArchived: boolean): Promise<ConversationView> {
+export async function setArchived(
+  ctx: AppContext,
+  actor: Actor,
+  id: number,
+  isArchived: boolean,
+): Promise<ConversationView> {
   return ctx.write(async (w) => {
-    const row = await requireReadableOrOpen(ctx, actor, id)
+    const row = await requireReadableOrOpen(w.trx, actor, id)
     await assertCanManage(w.trx, actor, row)
     if ((row.archived_at !== null) === isArchived) return conversationView(w.trx, row)
     const next = { ...row, archived_at: isArchived ? w.now : null }
@@ -175,13 +216,31 @@ export async function setArchived(ctx: AppContext, actor: Actor, id: number, isA
   })
 }
 
-async function addMembers(ctx: AppContext, w: WriteContext, actor: Actor, row: ConversationRow, ids: readonly number[]) {
+async function addMembers(
+  ctx: AppContext,
+  w: WriteContext,
+  actor: Actor,
+  row: ConversationRow,
+  ids: readonly number[],
+) {
   const people = await activeMemberIds(w, ids)
-  const added = await repo.insertMemberships(w.trx, row.id, people.map((p) => p.id), w.now)
+  const added = await repo.insertMemberships(
+    w.trx,
+    row.id,
+    people.map((p) => p.id),
+    w.now,
+  )
   for (const memberId of added) {
     w.emit('conversation.member_added', { kind: 'conversation', id: row.id }, { conversationId: row.id, memberId })
     const name = people.find((p) => p.id === memberId)?.display_name ?? ''
-    await systemLine(ctx, w, actor, row, memberId === actor.member.id ? 'joined' : 'added', memberId === actor.member.id ? '' : name)
+    await systemLine(
+      ctx,
+      w,
+      actor,
+      row,
+      memberId === actor.member.id ? 'joined' : 'added',
+      memberId === actor.member.id ? '' : name,
+    )
   }
   return added
 }
@@ -189,8 +248,9 @@ async function addMembers(ctx: AppContext, w: WriteContext, actor: Actor, row: C
 /** Joins an open channel. */
 export async function joinChannel(ctx: AppContext, actor: Actor, id: number): Promise<ConversationView> {
   return ctx.write(async (w) => {
-    const row = await requireReadableOrOpen(ctx, actor, id)
-    if (row.kind !== 'channel' || row.is_private === 1) throw forbidden('not_joinable', 'You need an invitation to join that.')
+    const row = await requireReadableOrOpen(w.trx, actor, id)
+    if (row.kind !== 'channel' || row.is_private === 1)
+      throw forbidden('not_joinable', 'You need an invitation to join that.')
     assertCanWrite(actor, row)
     await addMembers(ctx, w, actor, row, [actor.member.id])
     return conversationView(w.trx, row)
@@ -198,7 +258,12 @@ export async function joinChannel(ctx: AppContext, actor: Actor, id: number): Pr
 }
 
 /** Adds people to a channel: anyone in an open channel, admins and managers in a private one. */
-export async function addToChannel(ctx: AppContext, actor: Actor, id: number, memberIds: readonly number[]): Promise<number[]> {
+export async function addToChannel(
+  ctx: AppContext,
+  actor: Actor,
+  id: number,
+  memberIds: readonly number[],
+): Promise<number[]> {
   return ctx.write(async (w) => {
     const row = await requireReadable(w.trx, actor, id)
     if (row.kind !== 'channel') throw forbidden('not_a_channel', 'People can be added to channels only.')
@@ -210,7 +275,8 @@ export async function addToChannel(ctx: AppContext, actor: Actor, id: number, me
 
 async function removeMember(ctx: AppContext, w: WriteContext, actor: Actor, row: ConversationRow, memberId: number) {
   const person = await w.trx.selectFrom('member').select(['display_name']).where('id', '=', memberId).executeTakeFirst()
-  if (!(await repo.deleteMembership(w.trx, row.id, memberId))) throw badRequest('not_a_member', 'That person is not in this conversation.')
+  if (!(await repo.deleteMembership(w.trx, row.id, memberId)))
+    throw badRequest('not_a_member', 'That person is not in this conversation.')
   const isSelf = memberId === actor.member.id
   await systemLine(ctx, w, actor, row, isSelf ? 'left' : 'removed', isSelf ? '' : (person?.display_name ?? ''))
   const data = { conversationId: row.id, memberId }
@@ -223,7 +289,8 @@ export async function leaveChannel(ctx: AppContext, actor: Actor, id: number): P
   await ctx.write(async (w) => {
     const row = await requireReadable(w.trx, actor, id)
     if (row.kind === 'board') throw forbidden('cannot_leave_board', 'Everyone stays on the board.')
-    if (row.kind === 'direct') throw forbidden('cannot_leave_direct', 'Direct conversations cannot be left; mute them instead.')
+    if (row.kind === 'direct')
+      throw forbidden('cannot_leave_direct', 'Direct conversations cannot be left; mute them instead.')
     await removeMember(ctx, w, actor, row, actor.member.id)
   })
 }

@@ -32,13 +32,18 @@ export async function hydrateMessages(db: Kysely<DB>, rows: readonly MessageRow[
   const ids = rows.map((row) => row.id)
   const replyIds = [...new Set(rows.map((row) => row.reply_to_id).filter((id): id is number => id !== null))]
   const replies = await repo.selectMessagesByIds(db, replyIds)
-  const authorIds = [...new Set([...rows, ...replies].map((row) => row.author_id).filter((id): id is number => id !== null))]
+  const authorIds = [
+    ...new Set([...rows, ...replies].map((row) => row.author_id).filter((id): id is number => id !== null)),
+  ]
   const [authors, attachments, reactions, mentions, notices] = await Promise.all([
     repo.selectAuthors(db, authorIds),
     repo.selectAttachments(db, ids),
     repo.selectReactions(db, ids),
     repo.selectMentions(db, ids),
-    noticeViews(db, rows.filter((row) => row.kind === 'notice')),
+    noticeViews(
+      db,
+      rows.filter((row) => row.kind === 'notice'),
+    ),
   ])
   const authorById = new Map(authors.map((a) => [a.id, a]))
   const replyById = new Map(replies.map((r) => [r.id, r]))
@@ -51,7 +56,11 @@ export async function hydrateMessages(db: Kysely<DB>, rows: readonly MessageRow[
       fileId: a.file_id,
       url: a.file_id === null ? null : fileUrl(a.file_id),
       thumbnailUrl:
-        a.file_id === null ? null : a.thumbnail_id !== null || a.kind === 'image' ? `${fileUrl(a.file_id)}/thumbnail` : null,
+        a.file_id === null
+          ? null
+          : a.thumbnail_id !== null || a.kind === 'image'
+            ? `${fileUrl(a.file_id)}/thumbnail`
+            : null,
       mime: a.mime,
       size: a.size,
       width: a.width,
@@ -65,7 +74,8 @@ export async function hydrateMessages(db: Kysely<DB>, rows: readonly MessageRow[
   const reactionsByMessage = new Map<number, { emoji: string; member_id: number }[]>()
   for (const r of reactions) reactionsByMessage.set(r.message_id, [...(reactionsByMessage.get(r.message_id) ?? []), r])
   const mentionsByMessage = new Map<number, number[]>()
-  for (const m of mentions) mentionsByMessage.set(m.message_id, [...(mentionsByMessage.get(m.message_id) ?? []), m.member_id])
+  for (const m of mentions)
+    mentionsByMessage.set(m.message_id, [...(mentionsByMessage.get(m.message_id) ?? []), m.member_id])
 
   return rows.map((row) => {
     const author = row.author_id === null ? undefined : authorById.get(row.author_id)

@@ -27,8 +27,32 @@ export function openDatabase(file: string): OpenedDatabase {
   sqlite.pragma('busy_timeout = 5000')
   // Keep the WAL from growing without bound on a busy day (pages; about 4 MB).
   sqlite.pragma('wal_autocheckpoint = 1000')
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, sqlite }
+}
+
+/**
+ * Kysely prepares every query afresh; preparing costs as much as running a small query.
+ * The same SQL text always gets the same prepared statement back. Kysely runs one query
+ * at a time on this connection and never iterates a statement, so reuse is safe.
+ */
+function withStatementCache(sqlite: SQLite.Database, limit = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>()
+  const prepare = sqlite.prepare.bind(sqlite)
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver)
+      return (source: string) => {
+        let statement = cache.get(source)
+        if (!statement) {
+          statement = prepare(source)
+          if (cache.size >= limit) cache.delete(cache.keys().next().value as string)
+          cache.set(source, statement)
+        }
+        return statement
+      }
+    },
+  })
 }
 
 /** Applies pending migrations in order; throws with the failing migration's name. */

@@ -57,7 +57,11 @@ export async function isFileVisibleTo(db: Kysely<DB>, fileId: number, memberId: 
             .where((w) =>
               w.or([
                 w('a.file_id', '=', fileId),
-                w('a.file_id', 'in', w.selectFrom('file as parent').select('parent.id').where('parent.thumbnail_id', '=', fileId)),
+                w(
+                  'a.file_id',
+                  'in',
+                  w.selectFrom('file as parent').select('parent.id').where('parent.thumbnail_id', '=', fileId),
+                ),
               ]),
             ),
         ),

@@ -87,7 +87,8 @@ export function registerFileRoutes(app: App, ctx: AppContext): void {
       },
       async (request, reply) => {
         const length = request.headers['content-length']
-        if (length !== undefined && !/^\d+$/.test(length)) throw badRequest('invalid_content_length', 'Bad Content-Length.')
+        if (length !== undefined && !/^\d+$/.test(length))
+          throw badRequest('invalid_content_length', 'Bad Content-Length.')
         const query = request.query as { name?: string; recorded?: 'audio' }
         const file = await storeUpload(ctx, actorOf(request), request.raw, {
           name: query.name,
@@ -117,4 +118,3 @@ export function registerFileRoutes(app: App, ctx: AppContext): void {
     )
   }
 }
-

@@ -61,7 +61,12 @@ export interface UploadOptions {
 }
 
 /** Streams an upload to disk while hashing and counting; refuses it past the size limit. */
-export async function storeUpload(ctx: AppContext, actor: Actor, stream: Readable, options: UploadOptions): Promise<FileView> {
+export async function storeUpload(
+  ctx: AppContext,
+  actor: Actor,
+  stream: Readable,
+  options: UploadOptions,
+): Promise<FileView> {
   if (actor.member.role === 'display') throw new AppError(403, 'read_only', 'A wall display cannot upload files.')
   await requireShop(ctx)
   const limitBytes = shopLimit(await ctx.db.selectFrom('shop').select('max_file_mb').executeTakeFirstOrThrow())
@@ -119,10 +124,15 @@ export async function storeUpload(ctx: AppContext, actor: Actor, stream: Readabl
   const dims = kind === 'image' ? imageSize(head, mime) : null
   const sha256 = hash.digest('hex')
 
-  const quotaBytes = (await ctx.db.selectFrom('shop').select('member_quota_mb').executeTakeFirstOrThrow()).member_quota_mb * 1024 * 1024
+  const quotaBytes =
+    (await ctx.db.selectFrom('shop').select('member_quota_mb').executeTakeFirstOrThrow()).member_quota_mb * 1024 * 1024
   try {
     return await ctx.write(async ({ trx, now }) => {
-      const member = await trx.selectFrom('member').select('upload_bytes').where('id', '=', actor.member.id).executeTakeFirstOrThrow()
+      const member = await trx
+        .selectFrom('member')
+        .select('upload_bytes')
+        .where('id', '=', actor.member.id)
+        .executeTakeFirstOrThrow()
       if (member.upload_bytes + size > quotaBytes) {
         throw new AppError(413, 'quota_exceeded', 'You have used all the storage you are allowed. Ask a manager.')
       }
@@ -153,8 +163,25 @@ function shopLimit(row: { max_file_mb: number }): number {
   return row.max_file_mb * 1024 * 1024
 }
 
-function toFileView(row: { id: number; name: string; mime: string; kind: FileKind; size: number; width: number | null; height: number | null }): FileView {
-  return { id: row.id, name: row.name, mime: row.mime, kind: row.kind, size: row.size, width: row.width, height: row.height, url: `/api/files/${row.id}` }
+function toFileView(row: {
+  id: number
+  name: string
+  mime: string
+  kind: FileKind
+  size: number
+  width: number | null
+  height: number | null
+}): FileView {
+  return {
+    id: row.id,
+    name: row.name,
+    mime: row.mime,
+    kind: row.kind,
+    size: row.size,
+    width: row.width,
+    height: row.height,
+    url: `/api/files/${row.id}`,
+  }
 }
 
 export interface OpenedFile {
@@ -165,7 +192,12 @@ export interface OpenedFile {
 }
 
 /** Finds a file the member may read, or its thumbnail (falling back to the image itself). */
-export async function openFile(ctx: AppContext, actor: Actor, fileId: number, variant: 'original' | 'thumbnail'): Promise<OpenedFile> {
+export async function openFile(
+  ctx: AppContext,
+  actor: Actor,
+  fileId: number,
+  variant: 'original' | 'thumbnail',
+): Promise<OpenedFile> {
   const file = await repo.selectFile(ctx.db, fileId)
   if (!file || !(await repo.isFileVisibleTo(ctx.db, fileId, actor.member.id))) {
     throw notFound('file_not_found', 'No such file, or you cannot see it.')
@@ -178,7 +210,12 @@ export async function openFile(ctx: AppContext, actor: Actor, fileId: number, va
   }
   const blob = blobPath(ctx, target.sha256)
   if (!fs.existsSync(blob)) throw notFound('file_missing', 'The file is missing from storage.')
-  return { path: blob, size: target.size, mime: target.mime, name: variant === 'thumbnail' ? `thumbnail-${file.name}` : file.name }
+  return {
+    path: blob,
+    size: target.size,
+    mime: target.mime,
+    name: variant === 'thumbnail' ? `thumbnail-${file.name}` : file.name,
+  }
 }
 
 export type AttachmentInput =
@@ -195,13 +232,19 @@ export interface AttachmentRow {
 }
 
 /** Checks that attachments are the sender's own uploads and links their thumbnails. */
-export async function prepareAttachments(w: WriteContext, actor: Actor, inputs: readonly AttachmentInput[]): Promise<AttachmentRow[]> {
-  if (inputs.length > MAX_ATTACHMENTS) throw badRequest('too_many_attachments', `At most ${MAX_ATTACHMENTS} attachments.`)
+export async function prepareAttachments(
+  w: WriteContext,
+  actor: Actor,
+  inputs: readonly AttachmentInput[],
+): Promise<AttachmentRow[]> {
+  if (inputs.length > MAX_ATTACHMENTS)
+    throw badRequest('too_many_attachments', `At most ${MAX_ATTACHMENTS} attachments.`)
   const rows: AttachmentRow[] = []
   for (const input of inputs) {
     if ('location' in input) {
       const { latitude, longitude, accuracyM } = input.location
-      if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) throw badRequest('invalid_location', 'That location is not on Earth.')
+      if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180)
+        throw badRequest('invalid_location', 'That location is not on Earth.')
       rows.push({ kind: 'location', file_id: null, name: '', latitude, longitude, accuracy_m: accuracyM ?? null })
       continue
     }
@@ -211,7 +254,8 @@ export async function prepareAttachments(w: WriteContext, actor: Actor, inputs: 
     }
     if (input.thumbnailFileId !== undefined) {
       const thumb = await repo.selectFile(w.trx, input.thumbnailFileId)
-      const isUsable = thumb && thumb.uploaded_by === actor.member.id && thumb.kind === 'image' && thumb.size <= MAX_THUMBNAIL_BYTES
+      const isUsable =
+        thumb && thumb.uploaded_by === actor.member.id && thumb.kind === 'image' && thumb.size <= MAX_THUMBNAIL_BYTES
       if (!isUsable) throw badRequest('invalid_thumbnail', 'A thumbnail must be a small image you uploaded.')
       await repo.setThumbnail(w.trx, file.id, thumb.id)
     }

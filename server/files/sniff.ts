@@ -18,12 +18,16 @@ export function sniff(head: Buffer): Sniffed {
   if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
     return { mime: 'image/png', kind: 'image' }
   }
-  if (b.length >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return { mime: 'image/gif', kind: 'image' }
-  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return { mime: 'image/webp', kind: 'image' }
-  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WAVE') return { mime: 'audio/wav', kind: 'audio' }
+  if (b.length >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a'))
+    return { mime: 'image/gif', kind: 'image' }
+  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP')
+    return { mime: 'image/webp', kind: 'image' }
+  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WAVE')
+    return { mime: 'audio/wav', kind: 'audio' }
   if (b.length >= 12 && ascii(b, 4, 8) === 'ftyp') {
     const brand = ascii(b, 8, 12)
-    if (brand === 'heic' || brand === 'heix' || brand === 'mif1' || brand === 'heim') return { mime: 'image/heic', kind: 'image' }
+    if (brand === 'heic' || brand === 'heix' || brand === 'mif1' || brand === 'heim')
+      return { mime: 'image/heic', kind: 'image' }
     if (brand === 'avif') return { mime: 'image/avif', kind: 'image' }
     if (brand.startsWith('M4A') || brand === 'M4B ') return { mime: 'audio/mp4', kind: 'audio' }
     if (brand === 'qt  ') return { mime: 'video/quicktime', kind: 'video' }
@@ -47,13 +51,16 @@ export function sniff(head: Buffer): Sniffed {
 
 /** Types a browser may display inline without risk; everything else downloads. */
 export function isInlineSafe(mime: string): boolean {
-  return /^(image\/(jpeg|png|gif|webp|avif)|video\/(mp4|webm|ogg|quicktime)|audio\/(mpeg|ogg|wav|mp4|webm|flac))$/.test(mime)
+  return /^(image\/(jpeg|png|gif|webp|avif)|video\/(mp4|webm|ogg|quicktime)|audio\/(mpeg|ogg|wav|mp4|webm|flac))$/.test(
+    mime,
+  )
 }
 
 /** Width and height from an image header, where the format makes that cheap. */
 export function imageSize(head: Buffer, mime: string): { width: number; height: number } | null {
   try {
-    if (mime === 'image/png' && head.length >= 24) return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) }
+    if (mime === 'image/png' && head.length >= 24)
+      return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) }
     if (mime === 'image/gif' && head.length >= 10) return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) }
     if (mime === 'image/webp' && head.length >= 30) {
       const chunk = ascii(head, 12, 16)

@@ -31,11 +31,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
       const code =
-        FASTIFY_CODES[error.code] ?? (error instanceof SyntaxError ? 'invalid_json' : status === 429 ? 'rate_limited' : 'bad_request')
+        FASTIFY_CODES[error.code] ??
+        (error instanceof SyntaxError ? 'invalid_json' : status === 429 ? 'rate_limited' : 'bad_request')
       return reply.status(status).send({ code, message: error.message })
     }
     request.log.error({ err: error }, 'unexpected error')
-    return reply.status(500).send({ code: 'internal', message: 'Something went wrong on the server. It has been logged.' })
+    return reply
+      .status(500)
+      .send({ code: 'internal', message: 'Something went wrong on the server. It has been logged.' })
   })
 
   app.setNotFoundHandler((request, reply) => {

@@ -3,7 +3,14 @@ import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
 import { Body, IdParams, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
-import { AttachmentInputSchema, ClientKey, MessageSchema, MessageText, MyAcksSchema, PersonRefSchema } from '../conversations/schemas'
+import {
+  AttachmentInputSchema,
+  ClientKey,
+  MessageSchema,
+  MessageText,
+  MyAcksSchema,
+  PersonRefSchema,
+} from '../conversations/schemas'
 import * as notices from './service'
 
 const Time = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
@@ -62,7 +69,12 @@ export function registerNoticeRoutes(app: App, ctx: AppContext): void {
     '/api/notices',
     {
       config: { permission: 'board.post' },
-      schema: { tags, summary: 'Post a notice on the board', body: NoticeBody, response: withErrors({ 200: MessageSchema, 201: MessageSchema }) },
+      schema: {
+        tags,
+        summary: 'Post a notice on the board',
+        body: NoticeBody,
+        response: withErrors({ 200: MessageSchema, 201: MessageSchema }),
+      },
     },
     async (request, reply) => {
       const { message, isNew } = await notices.postNotice(ctx, actorOf(request), request.body)
@@ -72,19 +84,41 @@ export function registerNoticeRoutes(app: App, ctx: AppContext): void {
 
   app.patch(
     '/api/notices/:id',
-    { schema: { tags, summary: 'Change a notice', params: IdParams, body: NoticePatchBody, response: withErrors({ 200: MessageSchema }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Change a notice',
+        params: IdParams,
+        body: NoticePatchBody,
+        response: withErrors({ 200: MessageSchema }),
+      },
+    },
     async (request) => notices.updateNotice(ctx, actorOf(request), request.params.id, request.body),
   )
 
   app.post(
     '/api/notices/:id/acknowledge',
-    { schema: { tags, summary: 'Acknowledge a notice (once)', params: IdParams, response: withErrors({ 200: AckSchema }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Acknowledge a notice (once)',
+        params: IdParams,
+        response: withErrors({ 200: AckSchema }),
+      },
+    },
     async (request) => notices.acknowledge(ctx, actorOf(request), request.params.id),
   )
 
   app.get(
     '/api/notices/:id/acknowledgements',
-    { schema: { tags, summary: 'Who has acknowledged and who has not', params: IdParams, response: withErrors({ 200: AckReportSchema }) } },
+    {
+      schema: {
+        tags,
+        summary: 'Who has acknowledged and who has not',
+        params: IdParams,
+        response: withErrors({ 200: AckReportSchema }),
+      },
+    },
     async (request) => notices.acknowledgementReport(ctx, actorOf(request), request.params.id),
   )
 }

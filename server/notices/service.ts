@@ -23,13 +23,19 @@ export async function noticeViews(db: Kysely<DB>, rows: readonly MessageRow[]): 
   const map = new Map<number, NoticeView>()
   if (rows.length === 0) return map
   const ids = rows.map((row) => row.id)
-  const [notices, audience, acks] = await Promise.all([repo.selectNotices(db, ids), repo.selectAudience(db), repo.selectAcks(db, ids)])
+  const [notices, audience, acks] = await Promise.all([
+    repo.selectNotices(db, ids),
+    repo.selectAudience(db),
+    repo.selectAcks(db, ids),
+  ])
   const audienceIds = new Set(audience.map((m) => m.id))
   const authorOf = new Map(rows.map((row) => [row.id, row.author_id]))
   for (const notice of notices) {
     const authorId = authorOf.get(notice.message_id) ?? null
     const expected = audienceIds.size - (authorId !== null && audienceIds.has(authorId) ? 1 : 0)
-    const count = acks.filter((a) => a.message_id === notice.message_id && audienceIds.has(a.member_id) && a.member_id !== authorId).length
+    const count = acks.filter(
+      (a) => a.message_id === notice.message_id && audienceIds.has(a.member_id) && a.member_id !== authorId,
+    ).length
     map.set(notice.message_id, {
       title: notice.title,
       isUrgent: notice.is_urgent === 1,
@@ -48,7 +54,8 @@ export async function noticeViews(db: Kysely<DB>, rows: readonly MessageRow[]): 
 function assertTitle(title: string): string {
   const trimmed = title.trim()
   if (!trimmed) throw badRequest('invalid_title', 'A notice needs a title.')
-  if ([...trimmed].length > MAX_TITLE) throw badRequest('title_too_long', `A title can be at most ${MAX_TITLE} characters.`)
+  if ([...trimmed].length > MAX_TITLE)
+    throw badRequest('title_too_long', `A title can be at most ${MAX_TITLE} characters.`)
   return trimmed
 }
 
@@ -73,9 +80,14 @@ async function reminderInterval(db: Kysely<DB>): Promise<number> {
 }
 
 /** Posts a notice on the board (needs board.post). Idempotent by client key. */
-export async function postNotice(ctx: AppContext, actor: Actor, input: NoticeInput): Promise<{ message: MessageView; isNew: boolean }> {
+export async function postNotice(
+  ctx: AppContext,
+  actor: Actor,
+  input: NoticeInput,
+): Promise<{ message: MessageView; isNew: boolean }> {
   if (!can(actor, 'board.post')) throw forbidden('board_post_required', 'You are not allowed to post notices.')
-  if (!CLIENT_KEY_PATTERN.test(input.clientKey)) throw badRequest('invalid_client_key', 'clientKey must be 8 to 64 letters, digits, - or _.')
+  if (!CLIENT_KEY_PATTERN.test(input.clientKey))
+    throw badRequest('invalid_client_key', 'clientKey must be 8 to 64 letters, digits, - or _.')
   const title = assertTitle(input.title)
   const body = input.body.trim() === '' ? '' : assertBody(input.body, true)
   return ctx.write(async (w) => {
@@ -129,14 +141,23 @@ export interface NoticePatch {
 
 async function requireNotice(ctx: AppContext, actor: Actor, messageId: number, db?: Kysely<DB>) {
   const message = await (db ?? ctx.db).selectFrom('message').selectAll().where('id', '=', messageId).executeTakeFirst()
-  const notice = await (db ?? ctx.db).selectFrom('notice').selectAll().where('message_id', '=', messageId).executeTakeFirst()
+  const notice = await (db ?? ctx.db)
+    .selectFrom('notice')
+    .selectAll()
+    .where('message_id', '=', messageId)
+    .executeTakeFirst()
   if (!message || !notice) throw notFound('notice_not_found', 'No such notice.')
   await requireReadable(db ?? ctx.db, actor, message.conversation_id)
   return { message, notice }
 }
 
 /** Changes a notice (its author or a manager). */
-export async function updateNotice(ctx: AppContext, actor: Actor, messageId: number, patch: NoticePatch): Promise<MessageView> {
+export async function updateNotice(
+  ctx: AppContext,
+  actor: Actor,
+  messageId: number,
+  patch: NoticePatch,
+): Promise<MessageView> {
   return ctx.write(async (w) => {
     const { message, notice } = await requireNotice(ctx, actor, messageId, w.trx)
     if (message.deleted_at !== null) throw conflict('message_deleted', 'That notice was deleted.')
@@ -161,7 +182,8 @@ export async function updateNotice(ctx: AppContext, actor: Actor, messageId: num
       const due = patch.acknowledgeBy === undefined ? notice.acknowledge_by : patch.acknowledgeBy
       change.next_reminder_at = mustAck ? (due ?? w.now + (await reminderInterval(w.trx))) : null
     }
-    if (Object.keys(change).length) await w.trx.updateTable('notice').set(change).where('message_id', '=', messageId).execute()
+    if (Object.keys(change).length)
+      await w.trx.updateTable('notice').set(change).where('message_id', '=', messageId).execute()
     let row = message
     if (patch.body !== undefined && patch.body.trim() !== message.body) {
       const body = patch.body.trim() === '' ? '' : assertBody(patch.body, true)
@@ -172,7 +194,11 @@ export async function updateNotice(ctx: AppContext, actor: Actor, messageId: num
       row = { ...message, edited_at: w.now }
     }
     if (patch.isPinned === false && notice.is_pinned === 1) {
-      w.emit('notice.unpinned', { kind: 'conversation', id: message.conversation_id }, { messageId, reason: 'unpinned' })
+      w.emit(
+        'notice.unpinned',
+        { kind: 'conversation', id: message.conversation_id },
+        { messageId, reason: 'unpinned' },
+      )
     }
     return reindexAndEmit(w, row)
   })
@@ -186,8 +212,19 @@ export async function acknowledge(ctx: AppContext, actor: Actor, messageId: numb
     if (message.deleted_at !== null) throw conflict('message_deleted', 'That notice was deleted.')
     const isNew = await repo.insertAck(w.trx, messageId, actor.member.id, w.now)
     const [view] = (await noticeViews(w.trx, [message])).values()
-    const ack = await w.trx.selectFrom('notice_ack').select('at').where('message_id', '=', messageId).where('member_id', '=', actor.member.id).executeTakeFirstOrThrow()
-    const result = { messageId, memberId: actor.member.id, at: ack.at, ackCount: view?.ackCount ?? 0, ackTotal: view?.ackTotal ?? 0 }
+    const ack = await w.trx
+      .selectFrom('notice_ack')
+      .select('at')
+      .where('message_id', '=', messageId)
+      .where('member_id', '=', actor.member.id)
+      .executeTakeFirstOrThrow()
+    const result = {
+      messageId,
+      memberId: actor.member.id,
+      at: ack.at,
+      ackCount: view?.ackCount ?? 0,
+      ackTotal: view?.ackTotal ?? 0,
+    }
     if (isNew) {
       w.emit('notice.acknowledged', { kind: 'conversation', id: message.conversation_id }, result)
       if (notice.must_acknowledge === 1 && result.ackCount >= result.ackTotal) {
@@ -226,7 +263,11 @@ export async function listPinned(ctx: AppContext, actor: Actor) {
   const board = await selectBoard(ctx.db)
   await requireReadable(ctx.db, actor, board.id)
   const ids = (await repo.selectPinnedIds(ctx.db, ctx.clock.now())).map((row) => row.message_id)
-  const rows = await ctx.db.selectFrom('message').selectAll().where('id', 'in', ids.length ? ids : [-1]).execute()
+  const rows = await ctx.db
+    .selectFrom('message')
+    .selectAll()
+    .where('id', 'in', ids.length ? ids : [-1])
+    .execute()
   const order = new Map(ids.map((id, i) => [id, i]))
   rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
   return { notices: await hydrateMessages(ctx.db, rows), acknowledged: await myAcks(ctx.db, actor.member.id, ids) }
@@ -252,27 +293,54 @@ export async function runNoticeJobs(ctx: AppContext): Promise<{ expired: number;
   return ctx.write(async (w) => {
     const expired = await repo.selectExpiredUnhandled(w.trx, w.now)
     for (const { message_id } of expired) {
-      await w.trx.updateTable('notice').set({ is_pinned: 0, expired_handled: 1, next_reminder_at: null }).where('message_id', '=', message_id).execute()
-      const message = await w.trx.selectFrom('message').select('conversation_id').where('id', '=', message_id).executeTakeFirstOrThrow()
-      w.emit('notice.unpinned', { kind: 'conversation', id: message.conversation_id }, { messageId: message_id, reason: 'expired' })
+      await w.trx
+        .updateTable('notice')
+        .set({ is_pinned: 0, expired_handled: 1, next_reminder_at: null })
+        .where('message_id', '=', message_id)
+        .execute()
+      const message = await w.trx
+        .selectFrom('message')
+        .select('conversation_id')
+        .where('id', '=', message_id)
+        .executeTakeFirstOrThrow()
+      w.emit(
+        'notice.unpinned',
+        { kind: 'conversation', id: message.conversation_id },
+        { messageId: message_id, reason: 'expired' },
+      )
     }
     const due = await repo.selectDueReminders(w.trx, w.now)
     let reminders = 0
     if (due.length) {
       const audience = await repo.selectAudience(w.trx)
-      const acks = await repo.selectAcks(w.trx, due.map((d) => d.message_id))
+      const acks = await repo.selectAcks(
+        w.trx,
+        due.map((d) => d.message_id),
+      )
       const interval = await reminderInterval(w.trx)
       for (const notice of due) {
         const acked = new Set(acks.filter((a) => a.message_id === notice.message_id).map((a) => a.member_id))
         const missing = audience.filter((m) => m.id !== notice.author_id && !acked.has(m.id)).map((m) => m.id)
         const next = missing.length ? w.now + interval : null
-        await w.trx.updateTable('notice').set({ next_reminder_at: next }).where('message_id', '=', notice.message_id).execute()
+        await w.trx
+          .updateTable('notice')
+          .set({ next_reminder_at: next })
+          .where('message_id', '=', notice.message_id)
+          .execute()
         if (missing.length === 0) continue
-        w.emit('notice.reminder', { kind: 'managers' }, { messageId: notice.message_id, title: notice.title, isUrgent: notice.is_urgent === 1, missingMemberIds: missing })
+        w.emit(
+          'notice.reminder',
+          { kind: 'managers' },
+          {
+            messageId: notice.message_id,
+            title: notice.title,
+            isUrgent: notice.is_urgent === 1,
+            missingMemberIds: missing,
+          },
+        )
         reminders++
       }
     }
     return { expired: expired.length, reminders }
   })
 }
-

@@ -117,17 +117,19 @@ export interface EventMap {
   'notice.unpinned': { messageId: number; reason: 'expired' | 'unpinned' | 'deleted' }
   'notice.reminder': { messageId: number; title: string; isUrgent: boolean; missingMemberIds: number[] }
   'read.updated': { conversationId: number; memberId: number; lastReadId: number }
-  'presence.changed': { memberId: number; presence: Presence; shiftStatus: ShiftStatus; shiftStatusUntil: number | null }
+  'presence.changed': {
+    memberId: number
+    presence: Presence
+    shiftStatus: ShiftStatus
+    shiftStatusUntil: number | null
+  }
 }
 
 export type EventType = keyof EventMap
 
 /** Who may receive an event; the hub filters every event through this. */
 export type Audience =
-  | { kind: 'shop' }
-  | { kind: 'member'; id: number }
-  | { kind: 'managers' }
-  | { kind: 'conversation'; id: number }
+  { kind: 'shop' } | { kind: 'member'; id: number } | { kind: 'managers' } | { kind: 'conversation'; id: number }
 
 export interface NewEvent<T extends EventType = EventType> {
   type: T
@@ -152,9 +154,7 @@ export type ServerFrame =
 
 /** What a client may send. */
 export type ClientFrame =
-  | { kind: 'ping' }
-  | { kind: 'visibility'; visible: boolean }
-  | { kind: 'typing'; conversationId: number }
+  { kind: 'ping' } | { kind: 'visibility'; visible: boolean } | { kind: 'typing'; conversationId: number }
 
 export function audienceColumns(audience: Audience): { audience_kind: AudienceKind; audience_id: number | null } {
   return {

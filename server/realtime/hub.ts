@@ -182,7 +182,8 @@ export class Hub {
   /** Keeps connection identities in step with role, permission and status changes. */
   private applyToConnections(event: StoredEvent): void {
     if (event.type === 'member.updated' || event.type === 'member.approved' || event.type === 'member.reactivated') {
-      const member = (event.data as { member: { id: number; role: Role; status: MemberStatus; permissions: string[] } }).member
+      const member = (event.data as { member: { id: number; role: Role; status: MemberStatus; permissions: string[] } })
+        .member
       for (const conn of this.connectionsOf(member.id)) {
         conn.role = member.role
         conn.status = member.status

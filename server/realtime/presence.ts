@@ -51,7 +51,9 @@ export class PresenceTracker {
     clearTimeout(this.timers.get(memberId))
     const timer = setTimeout(() => {
       this.timers.delete(memberId)
-      void this.publish(memberId).catch((error: unknown) => this.ctx.log.warn({ err: error }, 'presence publish failed'))
+      void this.publish(memberId).catch((error: unknown) =>
+        this.ctx.log.warn({ err: error }, 'presence publish failed'),
+      )
     }, SETTLE_MS)
     timer.unref()
     this.timers.set(memberId, timer)
@@ -69,12 +71,16 @@ export class PresenceTracker {
         .where('id', '=', memberId)
         .executeTakeFirst()
       if (!member || member.status !== 'active') return
-      emit('presence.changed', { kind: 'shop' }, {
-        memberId,
-        presence,
-        shiftStatus: member.shift_status,
-        shiftStatusUntil: member.shift_status_until,
-      })
+      emit(
+        'presence.changed',
+        { kind: 'shop' },
+        {
+          memberId,
+          presence,
+          shiftStatus: member.shift_status,
+          shiftStatusUntil: member.shift_status_until,
+        },
+      )
     })
   }
 
@@ -104,7 +110,12 @@ export class PresenceTracker {
         .set({ shift_status: shiftStatus, shift_status_until: until })
         .where('id', '=', actor.member.id)
         .execute()
-      const view = { memberId: actor.member.id, presence: this.presenceOf(actor.member.id), shiftStatus, shiftStatusUntil: until }
+      const view = {
+        memberId: actor.member.id,
+        presence: this.presenceOf(actor.member.id),
+        shiftStatus,
+        shiftStatusUntil: until,
+      }
       emit('presence.changed', { kind: 'shop' }, view)
       return view
     })
@@ -120,8 +131,16 @@ export class PresenceTracker {
         .where('shift_status_until', '<=', now)
         .execute()
       for (const { id } of lapsed) {
-        await trx.updateTable('member').set({ shift_status: 'on_shift', shift_status_until: null }).where('id', '=', id).execute()
-        emit('presence.changed', { kind: 'shop' }, { memberId: id, presence: this.presenceOf(id), shiftStatus: 'on_shift', shiftStatusUntil: null })
+        await trx
+          .updateTable('member')
+          .set({ shift_status: 'on_shift', shift_status_until: null })
+          .where('id', '=', id)
+          .execute()
+        emit(
+          'presence.changed',
+          { kind: 'shop' },
+          { memberId: id, presence: this.presenceOf(id), shiftStatus: 'on_shift', shiftStatusUntil: null },
+        )
       }
       return lapsed.length
     })

@@ -35,13 +35,18 @@ export function registerRealtimeRoutes(app: App, ctx: AppContext): void {
         if (!frame) return
         if (frame.kind === 'ping') socket.send('{"kind":"pong"}')
         else if (frame.kind === 'visibility') {
-          for (const conn of ctx.hub.connectionsOf(actor.member.id)) if (conn.socket === socket) conn.isVisible = frame.visible === true
+          for (const conn of ctx.hub.connectionsOf(actor.member.id))
+            if (conn.socket === socket) conn.isVisible = frame.visible === true
           ctx.hub.notifyConnectionChange(actor.member.id)
         } else if (frame.kind === 'typing' && Number.isInteger(frame.conversationId)) {
           // Live only: never stored, and only to those who can see the conversation.
           if (actor.member.status !== 'active' || actor.member.role === 'display') return
           if (!ctx.hub.canAccessConversation(actor.member.id, frame.conversationId)) return
-          ctx.hub.sendLive(frame.conversationId, { kind: 'typing', conversationId: frame.conversationId, memberId: actor.member.id }, actor.member.id)
+          ctx.hub.sendLive(
+            frame.conversationId,
+            { kind: 'typing', conversationId: frame.conversationId, memberId: actor.member.id },
+            actor.member.id,
+          )
         }
       })
       await ctx.hub.attach(
@@ -77,7 +82,13 @@ const ShiftBody = Type.Object(
 export function registerPresenceRoutes(app: App, ctx: AppContext): void {
   app.get(
     '/api/presence',
-    { schema: { tags: ['presence'], summary: 'Who is online and who is on shift', response: withErrors({ 200: Type.Array(PresenceSchema) }) } },
+    {
+      schema: {
+        tags: ['presence'],
+        summary: 'Who is online and who is on shift',
+        response: withErrors({ 200: Type.Array(PresenceSchema) }),
+      },
+    },
     async () => ctx.presence.list(),
   )
   app.put(

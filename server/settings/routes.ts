@@ -27,7 +27,12 @@ export function registerSettingsRoutes(app: App, ctx: AppContext): void {
     '/api/settings',
     {
       config,
-      schema: { tags: ['settings'], summary: 'Change shop settings', body: SettingsBody, response: withErrors({ 200: SettingsSchema }) },
+      schema: {
+        tags: ['settings'],
+        summary: 'Change shop settings',
+        body: SettingsBody,
+        response: withErrors({ 200: SettingsSchema }),
+      },
     },
     async (request) => {
       const { name, timezone, autoApprove } = await updateSettings(ctx, actorOf(request), request.body)

@@ -83,10 +83,21 @@ export async function updateSettings(ctx: AppContext, actor: Actor, patch: ShopP
     }
     if (Object.keys(changes).length > 0) {
       await updateShop(trx, next)
-      await recordAudit(trx, now, { action: 'settings.changed', actor: auditParty(actor), ip: actor.ip, detail: changes })
-      if (changes.name || changes.timezone) emit('shop.updated', { kind: 'shop' }, { name: next.name, timezone: next.timezone })
+      await recordAudit(trx, now, {
+        action: 'settings.changed',
+        actor: auditParty(actor),
+        ip: actor.ip,
+        detail: changes,
+      })
+      if (changes.name || changes.timezone)
+        emit('shop.updated', { kind: 'shop' }, { name: next.name, timezone: next.timezone })
     }
-    return { name: next.name, timezone: next.timezone, autoApprove: next.auto_approve === 1, joinCode: before.join_code }
+    return {
+      name: next.name,
+      timezone: next.timezone,
+      autoApprove: next.auto_approve === 1,
+      joinCode: before.join_code,
+    }
   })
 }
 

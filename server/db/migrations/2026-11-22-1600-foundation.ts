@@ -19,7 +19,12 @@ export async function up(db: AnyDB): Promise<void> {
   await db.schema
     .createTable('member')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('username', 'text', (c) => c.notNull().unique().modifyEnd(sql`collate nocase`))
+    .addColumn('username', 'text', (c) =>
+      c
+        .notNull()
+        .unique()
+        .modifyEnd(sql`collate nocase`),
+    )
     .addColumn('display_name', 'text', (c) => c.notNull())
     .addColumn('password_hash', 'text')
     .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('owner','manager','staff','display')`))
@@ -93,8 +98,12 @@ export async function up(db: AnyDB): Promise<void> {
   await db.schema.createIndex('audit_at').on('audit').column('at').execute()
   await db.schema.createIndex('audit_action').on('audit').columns(['action', 'at']).execute()
   // Append-only: the database itself refuses to change or remove an audit row.
-  await sql`create trigger audit_no_update before update on audit begin select raise(abort, 'audit is append-only'); end`.execute(db)
-  await sql`create trigger audit_no_delete before delete on audit begin select raise(abort, 'audit is append-only'); end`.execute(db)
+  await sql`create trigger audit_no_update before update on audit begin select raise(abort, 'audit is append-only'); end`.execute(
+    db,
+  )
+  await sql`create trigger audit_no_delete before delete on audit begin select raise(abort, 'audit is append-only'); end`.execute(
+    db,
+  )
 
   await db.schema
     .createTable('event')
@@ -108,7 +117,16 @@ export async function up(db: AnyDB): Promise<void> {
 }
 
 export async function down(db: AnyDB): Promise<void> {
-  for (const table of ['event', 'audit', 'invite', 'trusted_device', 'session', 'member_permission', 'member', 'shop']) {
+  for (const table of [
+    'event',
+    'audit',
+    'invite',
+    'trusted_device',
+    'session',
+    'member_permission',
+    'member',
+    'shop',
+  ]) {
     await db.schema.dropTable(table).execute()
   }
 }

@@ -9,9 +9,18 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('shift_status', 'text', (c) => c.notNull().defaultTo('on_shift'))
     .execute()
   await db.schema.alterTable('member').addColumn('shift_status_until', 'integer').execute()
-  await db.schema.alterTable('member').addColumn('upload_bytes', 'integer', (c) => c.notNull().defaultTo(0)).execute()
-  await db.schema.alterTable('shop').addColumn('max_file_mb', 'integer', (c) => c.notNull().defaultTo(25)).execute()
-  await db.schema.alterTable('shop').addColumn('member_quota_mb', 'integer', (c) => c.notNull().defaultTo(2048)).execute()
+  await db.schema
+    .alterTable('member')
+    .addColumn('upload_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
+  await db.schema
+    .alterTable('shop')
+    .addColumn('max_file_mb', 'integer', (c) => c.notNull().defaultTo(25))
+    .execute()
+  await db.schema
+    .alterTable('shop')
+    .addColumn('member_quota_mb', 'integer', (c) => c.notNull().defaultTo(2048))
+    .execute()
   await db.schema
     .alterTable('shop')
     .addColumn('reminder_interval_minutes', 'integer', (c) => c.notNull().defaultTo(240))
@@ -65,7 +74,9 @@ export async function up(db: AnyDB): Promise<void> {
   await db.schema.createIndex('message_conversation').on('message').columns(['conversation_id', 'id']).execute()
   await db.schema.createIndex('message_author').on('message').columns(['author_id', 'id']).execute()
   // A retried send with the same key finds the first one instead of posting twice.
-  await sql`create unique index message_client_key on message(author_id, client_key) where client_key is not null`.execute(db)
+  await sql`create unique index message_client_key on message(author_id, client_key) where client_key is not null`.execute(
+    db,
+  )
 
   await db.schema
     .createTable('message_mention')
@@ -73,7 +84,11 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('member_id', 'integer', (c) => c.notNull().references('member.id').onDelete('cascade'))
     .addPrimaryKeyConstraint('message_mention_pk', ['message_id', 'member_id'])
     .execute()
-  await db.schema.createIndex('message_mention_member').on('message_mention').columns(['member_id', 'message_id']).execute()
+  await db.schema
+    .createIndex('message_mention_member')
+    .on('message_mention')
+    .columns(['member_id', 'message_id'])
+    .execute()
 
   await db.schema
     .createTable('notice')
@@ -138,7 +153,9 @@ export async function up(db: AnyDB): Promise<void> {
   await db.schema.createIndex('attachment_file').on('attachment').column('file_id').execute()
 
   // Full-text search over message bodies, notice titles and attachment names; rowid = message id.
-  await sql`create virtual table message_fts using fts5(title, body, names, tokenize = 'unicode61 remove_diacritics 2')`.execute(db)
+  await sql`create virtual table message_fts using fts5(title, body, names, tokenize = 'unicode61 remove_diacritics 2')`.execute(
+    db,
+  )
 
   // The board, with every existing member in it.
   const now = Date.now()
@@ -165,7 +182,17 @@ export async function down(db: AnyDB): Promise<void> {
   await sql`drop trigger member_joins_board_on_activate`.execute(db)
   await sql`drop trigger member_joins_board_on_insert`.execute(db)
   await sql`drop table message_fts`.execute(db)
-  for (const table of ['attachment', 'file', 'reaction', 'notice_ack', 'notice', 'message_mention', 'message', 'conversation_member', 'conversation']) {
+  for (const table of [
+    'attachment',
+    'file',
+    'reaction',
+    'notice_ack',
+    'notice',
+    'message_mention',
+    'message',
+    'conversation_member',
+    'conversation',
+  ]) {
     await db.schema.dropTable(table).execute()
   }
   for (const column of ['reminder_interval_minutes', 'member_quota_mb', 'max_file_mb']) {
