@@ -2,6 +2,7 @@
  * buildApp() returns a ready Fastify instance without listening: main.ts listens, tests
  * inject or listen on a random port. Features register their routes here, in one place.
  */
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import Fastify, { type FastifyServerOptions } from 'fastify'
@@ -29,6 +30,9 @@ import { registerConversationRoutes } from './conversations/routes'
 import { registerNoticeRoutes } from './notices/routes'
 import { runNoticeJobs } from './notices/service'
 import { registerFileRoutes } from './files/routes'
+import { registerWallRoutes } from './wall/routes'
+import { registerDirectoryRoutes } from './directory/routes'
+import { registerPageRoutes } from './pages/routes'
 import { registerAccess } from './auth/access'
 import { LoginThrottle } from './auth/throttle'
 import { registerAuthRoutes } from './auth/routes'
@@ -77,7 +81,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const { db, sqlite } = openDatabase(path.join(config.dataDir, 'backboard.db'))
   await migrateToLatest(db)
   const write = createWriter(db, clock)
-  const hub = new Hub(db, VERSION)
+  const hub = new Hub(db, buildVersion(options.webRoot ?? null))
   write.onCommit((events) => hub.publish(events))
   const ctx = { config, db, write, clock, hub, log: app.log, version: VERSION } as AppContext
   ctx.presence = new PresenceTracker(ctx)
@@ -137,6 +141,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerConversationRoutes(app, ctx)
   registerNoticeRoutes(app, ctx)
   registerFileRoutes(app, ctx)
+  registerWallRoutes(app, ctx)
+  registerDirectoryRoutes(app, ctx)
+  registerPageRoutes(app, ctx)
 
   registerWeb(app, options.webRoot ?? null)
 
@@ -160,6 +167,13 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     await db.destroy()
   })
   return { app, ctx }
+}
+
+/** The version plus a fingerprint of the built web app: open pages reload when it changes. */
+function buildVersion(webRoot: string | null): string {
+  const index = webRoot ? path.join(webRoot, 'index.html') : null
+  if (!index || !fs.existsSync(index)) return VERSION
+  return `${VERSION}+${createHash('sha256').update(fs.readFileSync(index)).digest('hex').slice(0, 12)}`
 }
 
 /** Serves the built web app, with the SPA's index.html for any unknown non-API path. */

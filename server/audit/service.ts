@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   'member.deactivated',
   'member.reactivated',
   'settings.changed',
+  'display.paired',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

@@ -265,9 +265,17 @@ export async function deleteMessage(ctx: AppContext, actor: Actor, messageId: nu
 // eslint-disable-next-line no-misleading-character-class -- joiners and variation selectors are what emoji are made of
 const EMOJI = /^[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f\u20e3]{1,16}$/u
 
+/** An emoji, not just the invisible joiners, selectors and tags emoji are built with, nor a bare digit. */
+function isEmoji(text: string): boolean {
+  if (!EMOJI.test(text)) return false
+  // eslint-disable-next-line no-misleading-character-class -- stripping exactly those combining parts
+  const visible = text.replace(/[\u200d\ufe0f\u20e3\u{e0020}-\u{e007f}]/gu, '')
+  return visible !== '' && (!/^[0-9#*]+$/.test(visible) || text.includes('\u20e3'))
+}
+
 /** Adds or removes the actor's reaction; tapping twice does not count twice. */
 export async function setReaction(ctx: AppContext, actor: Actor, messageId: number, emoji: string, isOn: boolean) {
-  if (!EMOJI.test(emoji) || /^[0-9#*]+$/.test(emoji)) throw badRequest('invalid_emoji', 'A reaction is a single emoji.')
+  if (!isEmoji(emoji)) throw badRequest('invalid_emoji', 'A reaction is a single emoji.')
   return ctx.write(async (w) => {
     const { message, conversation } = await requireMessage(ctx, w, actor, messageId)
     if (actor.member.role === 'display') throw forbidden('read_only', 'A wall display cannot react.')

@@ -209,6 +209,7 @@ export const SearchQuerySchema = Type.Object(
 
 export const SearchHitSchema = Type.Object({
   messageId: Type.Integer(),
+  pageId: Nullable(Type.Integer()),
   conversationId: Type.Integer(),
   conversationName: Type.String(),
   conversationKind: Type.String(),

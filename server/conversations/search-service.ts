@@ -5,6 +5,7 @@ import type { Actor } from '../auth/actor'
 import { searchMessages } from './search-repo'
 import * as repo from './repo'
 import { personRef } from './views'
+import { searchPages } from '../pages/service'
 
 export interface SearchQuery {
   q: string
@@ -24,7 +25,10 @@ export function toMatchExpression(q: string): string | null {
 }
 
 export interface SearchHit {
+  /** 0 for an info page hit. */
   messageId: number
+  /** Set for an info page hit. */
+  pageId: number | null
   conversationId: number
   conversationName: string
   conversationKind: string
@@ -71,11 +75,28 @@ export async function search(ctx: AppContext, actor: Actor, query: SearchQuery):
       [directNames.get(row.conversation_id), row.display_name].filter(Boolean).join(', '),
     )
   }
-  return rows.map((row) => {
+  const isUnfiltered = [query.conversationId, query.authorId, query.hasAttachment, query.from, query.to].every(
+    (v) => v === undefined,
+  )
+  const pageHits: SearchHit[] = isUnfiltered
+    ? (await searchPages(ctx, actor, match, 5)).map((hit) => ({
+        messageId: 0,
+        pageId: hit.pageId,
+        conversationId: 0,
+        conversationName: hit.title,
+        conversationKind: 'page',
+        author: null,
+        createdAt: 0,
+        kind: 'page',
+        snippet: hit.snippet,
+      }))
+    : []
+  const messageHits = rows.map((row): SearchHit => {
     const conversation = conversations.find((c) => c.id === row.conversation_id)
     const author = authors.find((a) => a.id === row.author_id)
     return {
       messageId: row.id,
+      pageId: null,
       conversationId: row.conversation_id,
       conversationName:
         conversation?.kind === 'direct' ? (directNames.get(row.conversation_id) ?? '') : (conversation?.name ?? ''),
@@ -86,4 +107,5 @@ export async function search(ctx: AppContext, actor: Actor, query: SearchQuery):
       snippet: row.snippet,
     }
   })
+  return [...pageHits, ...messageHits]
 }

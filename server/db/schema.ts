@@ -14,6 +14,7 @@ export interface ShopTable {
   max_file_mb: Generated<number>
   member_quota_mb: Generated<number>
   reminder_interval_minutes: Generated<number>
+  wall_show_join_qr: Generated<number>
 }
 
 export interface MemberTable {
@@ -33,6 +34,8 @@ export interface MemberTable {
   shift_status: Generated<ShiftStatus>
   shift_status_until: number | null
   upload_bytes: Generated<number>
+  avatar_file_id: number | null
+  shift_status_at: number | null
 }
 
 export interface MemberPermissionTable {
@@ -115,6 +118,11 @@ export interface DB {
   file: FileTable
   attachment: AttachmentTable
   message_fts: MessageFtsTable
+  display_pairing: DisplayPairingTable
+  page: PageTable
+  page_revision: PageRevisionTable
+  page_file: PageFileTable
+  page_fts: PageFtsTable
 }
 
 export type Member = Selectable<MemberTable>
@@ -235,4 +243,51 @@ export interface MessageFtsTable {
   title: string
   body: string
   names: string
+}
+
+// Wall displays, directory and info pages.
+
+export interface DisplayPairingTable {
+  id: Generated<number>
+  code: string
+  poll_hash: string
+  created_at: number
+  expires_at: number
+  member_id: number | null
+  claimed_at: number | null
+}
+
+export interface PageTable {
+  id: Generated<number>
+  title: string
+  section: Generated<string>
+  position: Generated<number>
+  body: Generated<string>
+  show_on_wall: Generated<number>
+  created_at: number
+  updated_at: number
+  updated_by: number | null
+  deleted_at: number | null
+}
+
+export interface PageRevisionTable {
+  id: Generated<number>
+  page_id: number
+  title: string
+  section: string
+  body: string
+  author_id: number | null
+  created_at: number
+  note: Generated<string>
+}
+
+export interface PageFileTable {
+  page_id: number
+  file_id: number
+}
+
+export interface PageFtsTable {
+  rowid: number
+  title: string
+  body: string
 }

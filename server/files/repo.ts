@@ -46,6 +46,15 @@ export async function isFileVisibleTo(db: Kysely<DB>, fileId: number, memberId: 
     .where((eb) =>
       eb.or([
         eb('f.uploaded_by', '=', memberId),
+        // Images shown on an info page are for everyone in the shop.
+        eb.exists(
+          eb
+            .selectFrom('page_file as pf')
+            .innerJoin('page as p', 'p.id', 'pf.page_id')
+            .select('pf.file_id')
+            .whereRef('pf.file_id', '=', 'f.id')
+            .where('p.deleted_at', 'is', null),
+        ),
         eb.exists(
           eb
             .selectFrom('attachment as a')

@@ -34,7 +34,7 @@ function contentDisposition(kind: 'inline' | 'attachment', name: string): string
 }
 
 /** Sends a file with Range support so audio and video can seek. */
-function sendFile(reply: FastifyReply, file: OpenedFile, range: string | undefined) {
+export function sendFile(reply: FastifyReply, file: OpenedFile, range: string | undefined) {
   const isInline = isInlineSafe(file.mime)
   reply
     .header('content-type', isInline ? file.mime : 'application/octet-stream')

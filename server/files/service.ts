@@ -85,10 +85,15 @@ export async function storeUpload(
   const out = fs.createWriteStream(tmpPath, { mode: 0o600 })
   try {
     await new Promise<void>((resolve, reject) => {
+      let isRefused = false
       stream.on('data', (chunk: Buffer) => {
         size += chunk.length
+        if (isRefused) return
         if (size > limitBytes) {
-          stream.destroy()
+          // Discard the rest rather than destroying the request: destroying it resets the
+          // connection and the client never sees the 413.
+          isRefused = true
+          stream.resume()
           reject(tooLarge(limitMb))
           return
         }
@@ -102,7 +107,9 @@ export async function storeUpload(
           out.once('drain', () => stream.resume())
         }
       })
-      stream.on('end', () => out.end(() => resolve()))
+      stream.on('end', () => {
+        if (!isRefused) out.end(() => resolve())
+      })
       stream.on('error', reject)
       out.on('error', reject)
     })
@@ -216,6 +223,14 @@ export async function openFile(
     mime: target.mime,
     name: variant === 'thumbnail' ? `thumbnail-${file.name}` : file.name,
   }
+}
+
+/** Opens a stored file for a feature that has made its own access decision (avatars). */
+export async function openStoredFile(ctx: AppContext, fileId: number): Promise<OpenedFile> {
+  const file = await repo.selectFile(ctx.db, fileId)
+  const blob = file ? blobPath(ctx, file.sha256) : null
+  if (!file || !blob || !fs.existsSync(blob)) throw notFound('file_not_found', 'No such file.')
+  return { path: blob, size: file.size, mime: file.mime, name: file.name }
 }
 
 export type AttachmentInput =

@@ -117,6 +117,9 @@ export interface EventMap {
   'notice.unpinned': { messageId: number; reason: 'expired' | 'unpinned' | 'deleted' }
   'notice.reminder': { messageId: number; title: string; isUrgent: boolean; missingMemberIds: number[] }
   'read.updated': { conversationId: number; memberId: number; lastReadId: number }
+  'directory.changed': { memberId: number }
+  'page.changed': { pageId: number; title: string; showOnWall: boolean }
+  'page.deleted': { pageId: number }
   'presence.changed': {
     memberId: number
     presence: Presence

@@ -107,7 +107,7 @@ export class PresenceTracker {
       const until = untilMinutes === null ? null : now + untilMinutes * 60_000
       await trx
         .updateTable('member')
-        .set({ shift_status: shiftStatus, shift_status_until: until })
+        .set({ shift_status: shiftStatus, shift_status_until: until, shift_status_at: now })
         .where('id', '=', actor.member.id)
         .execute()
       const view = {

@@ -5,8 +5,10 @@
 import type { Migration } from 'kysely'
 import * as foundation from './2026-11-22-1600-foundation'
 import * as conversations from './2026-11-22-1700-conversations'
+import * as wallDirectoryPages from './2026-11-22-1800-wall-directory-pages'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
   '2026-11-22-1700-conversations': conversations,
+  '2026-11-22-1800-wall-directory-pages': wallDirectoryPages,
 }

@@ -1,0 +1,128 @@
+/** The staff directory: every active member with photo, role, phone and shift status. */
+import type { AppContext } from '../shared/context'
+import { AppError, forbidden, notFound } from '../shared/errors'
+import { can, type Actor } from '../auth/actor'
+import type { Readable } from 'node:stream'
+import { openStoredFile, storeUpload, type OpenedFile } from '../files/service'
+import type { Presence, ShiftStatus } from '../realtime/events'
+
+const MAX_AVATAR_BYTES = 2 * 1024 * 1024
+/** Someone who said "on shift" this long ago without being seen since is not shown as on shift. */
+const ON_SHIFT_FRESH_MS = 16 * 3_600_000
+
+export interface DirectoryEntry {
+  id: number
+  username: string
+  displayName: string
+  role: 'owner' | 'manager' | 'staff'
+  jobTitle: string
+  phone: string
+  avatarUrl: string | null
+  shiftStatus: ShiftStatus
+  shiftStatusUntil: number | null
+  presence: Presence
+  isOnShift: boolean
+  isTelegramLinked: boolean
+}
+
+export async function listDirectory(ctx: AppContext, actor: Actor): Promise<DirectoryEntry[]> {
+  if (actor.member.role === 'display') throw forbidden('read_only', 'The directory is not shown on wall displays.')
+  return entries(ctx)
+}
+
+async function entries(ctx: AppContext): Promise<DirectoryEntry[]> {
+  const now = ctx.clock.now()
+  const rows = await ctx.db
+    .selectFrom('member')
+    .select([
+      'id',
+      'username',
+      'display_name',
+      'role',
+      'job_title',
+      'phone',
+      'avatar_file_id',
+      'shift_status',
+      'shift_status_until',
+      'shift_status_at',
+    ])
+    .where('status', '=', 'active')
+    .where('role', '!=', 'display')
+    .orderBy('display_name')
+    .execute()
+  return rows.map((row) => {
+    const lapsed = row.shift_status_until !== null && row.shift_status_until <= now
+    const shiftStatus: ShiftStatus = lapsed ? 'on_shift' : row.shift_status
+    const presence = ctx.presence.presenceOf(row.id)
+    const saidOnShiftRecently = row.shift_status_at !== null && now - row.shift_status_at < ON_SHIFT_FRESH_MS
+    return {
+      id: row.id,
+      username: row.username,
+      displayName: row.display_name,
+      role: row.role as DirectoryEntry['role'],
+      jobTitle: row.job_title,
+      phone: row.phone,
+      avatarUrl: row.avatar_file_id === null ? null : `/api/members/${row.id}/avatar?v=${row.avatar_file_id}`,
+      shiftStatus,
+      shiftStatusUntil: lapsed ? null : row.shift_status_until,
+      presence,
+      isOnShift: shiftStatus === 'on_shift' && (presence !== 'offline' || saidOnShiftRecently),
+      isTelegramLinked: false,
+    }
+  })
+}
+
+/** Who is on shift right now, for the wall. */
+export async function onShiftNow(ctx: AppContext): Promise<DirectoryEntry[]> {
+  return (await entries(ctx)).filter((entry) => entry.isOnShift).map((entry) => ({ ...entry, phone: '' }))
+}
+
+/** Sets a member's photo (their own, or anyone's for a manager). The phone crops and shrinks it first. */
+export async function setAvatar(
+  ctx: AppContext,
+  actor: Actor,
+  memberId: number,
+  body: Readable,
+  declaredLength?: number,
+) {
+  if (memberId !== actor.member.id && !can(actor, 'members.manage')) throw forbidden()
+  if (declaredLength !== undefined && declaredLength > MAX_AVATAR_BYTES) {
+    body.resume()
+    throw new AppError(413, 'file_too_large', 'A profile photo can be at most 2 MB.')
+  }
+  const file = await storeUpload(ctx, actor, body, { name: 'avatar', declaredLength })
+  if (file.kind !== 'image' || file.size > MAX_AVATAR_BYTES) {
+    throw new AppError(400, 'invalid_image', 'A profile photo must be a JPEG, PNG or WebP image of at most 2 MB.')
+  }
+  await ctx.write(async ({ trx, emit }) => {
+    const member = await trx
+      .selectFrom('member')
+      .selectAll()
+      .where('id', '=', memberId)
+      .where('status', '=', 'active')
+      .executeTakeFirst()
+    if (!member) throw notFound('member_not_found', 'No such member.')
+    await trx.updateTable('member').set({ avatar_file_id: file.id }).where('id', '=', memberId).execute()
+    emit('directory.changed', { kind: 'shop' }, { memberId })
+  })
+  return { avatarUrl: `/api/members/${memberId}/avatar?v=${file.id}` }
+}
+
+export async function removeAvatar(ctx: AppContext, actor: Actor, memberId: number): Promise<void> {
+  if (memberId !== actor.member.id && !can(actor, 'members.manage')) throw forbidden()
+  await ctx.write(async ({ trx, emit }) => {
+    await trx.updateTable('member').set({ avatar_file_id: null }).where('id', '=', memberId).execute()
+    emit('directory.changed', { kind: 'shop' }, { memberId })
+  })
+}
+
+/** Any active member (a wall display too) may see photos of active members. */
+export async function openAvatar(ctx: AppContext, memberId: number): Promise<OpenedFile> {
+  const row = await ctx.db
+    .selectFrom('member')
+    .select(['avatar_file_id', 'status', 'role'])
+    .where('id', '=', memberId)
+    .executeTakeFirst()
+  if (!row || row.status !== 'active' || row.avatar_file_id === null) throw notFound('avatar_not_found', 'No photo.')
+  return openStoredFile(ctx, row.avatar_file_id)
+}
