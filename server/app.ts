@@ -12,7 +12,8 @@ import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifyWebsocket from '@fastify/websocket'
 import type { Config } from './config'
-import { migrateToLatest, openDatabase } from './db/database'
+import { migrateToLatest, openDatabase, pendingMigrations, quickCheck } from './db/database'
+import { listBackups, pruneBackups, takeBackup } from './backup/service'
 import { systemClock, type Clock } from './shared/clock'
 import { createWriter } from './shared/write'
 import { AppError } from './shared/errors'
@@ -79,6 +80,25 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   }) as unknown as App
 
   const { db, sqlite } = openDatabase(path.join(config.dataDir, 'backboard.db'))
+  const damage = quickCheck(sqlite)
+  if (damage.length) {
+    throw new Error(
+      `the database is damaged (${damage.slice(0, 3).join('; ')}). Restore a backup: node dist/server.js restore <backup folder>`,
+    )
+  }
+  const { pending, hasApplied } = await pendingMigrations(db)
+  if (pending.length && hasApplied) {
+    // An upgrade is about to change the schema: keep the data as it was first.
+    const backup = await takeBackup({
+      sqlite,
+      dataDir: config.dataDir,
+      backupDir: config.backupDir,
+      reason: 'pre-migration',
+      now: clock.now(),
+      version: VERSION,
+    })
+    app.log.info({ backup: backup.name, pending }, 'backup taken before migrating')
+  }
   await migrateToLatest(db)
   const write = createWriter(db, clock)
   const hub = new Hub(db, buildVersion(options.webRoot ?? null))
@@ -151,7 +171,23 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     every(3_600_000, () => deleteExpiredSessions(db, clock.now())),
     every(options.jobIntervalMs ?? 15_000, () => runNoticeJobs(ctx)),
     every(60_000, () => ctx.presence.expireShiftStatuses()),
+    every(3_600_000, () => dailyBackup()),
   ]
+  /** A backup when the newest is a day old, then the retention policy. */
+  async function dailyBackup(): Promise<void> {
+    const newest = listBackups(config.backupDir)[0]
+    if (newest && clock.now() - newest.createdAt < 23 * 3_600_000) return
+    const backup = await takeBackup({
+      sqlite,
+      dataDir: config.dataDir,
+      backupDir: config.backupDir,
+      reason: 'daily',
+      now: clock.now(),
+      version: VERSION,
+    })
+    const pruned = pruneBackups(config.backupDir, clock.now())
+    app.log.info({ backup: backup.name, pruned }, 'daily backup taken')
+  }
   function every(ms: number, job: () => Promise<unknown>): NodeJS.Timeout {
     const timer = setInterval(() => {
       job().catch((error: unknown) => app.log.error({ err: error }, 'background job failed'))
@@ -164,6 +200,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     for (const timer of timers) clearInterval(timer)
     ctx.presence.stop()
     hub.closeAll()
+    // Fold the WAL back into the database so the file on disk is complete by itself.
+    sqlite.pragma('wal_checkpoint(TRUNCATE)')
     await db.destroy()
   })
   return { app, ctx }

@@ -10,6 +10,8 @@ export interface Config {
   port: number
   host: string
   dataDir: string
+  /** Where backups go: DATA_DIR/backups unless BACKUP_DIR names another place (a USB stick, a NAS share). */
+  backupDir: string
   publicUrl: URL | null
   logLevel: LogLevel
   /** Passed to Fastify's trustProxy: false, true, a hop count or a list of addresses. */
@@ -87,10 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = tlsCert === null ? 'TLS_CERT' : 'TLS_KEY'
     throw new ConfigError(missing, 'set together with the other of TLS_CERT and TLS_KEY (paths to PEM files)', '')
   }
+  const dataDir = path.resolve(env.DATA_DIR || './data')
   return {
     port: readPort(env),
     host,
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    dataDir,
+    backupDir: env.BACKUP_DIR ? path.resolve(env.BACKUP_DIR) : path.join(dataDir, 'backups'),
     publicUrl,
     logLevel,
     trustProxy: readTrustProxy(env.TRUST_PROXY),

@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError, loadConfig, type Config } from './config'
-import { buildApp } from './app'
+import { buildApp, VERSION } from './app'
+import { runCli } from './backup/cli'
 
 function findWebRoot(): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url))
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
     }
     throw error
   }
+  const [command, ...args] = process.argv.slice(2)
+  if (command) process.exit(await runCli(command, args, config, VERSION))
+
   const https =
     config.tlsCert && config.tlsKey
       ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }

@@ -55,6 +55,22 @@ function withStatementCache(sqlite: SQLite.Database, limit = 500): SQLite.Databa
   })
 }
 
+/** Names of migrations not yet applied, and whether any had been applied before. */
+export async function pendingMigrations(db: Database): Promise<{ pending: string[]; hasApplied: boolean }> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const all = await migrator.getMigrations()
+  return {
+    pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+    hasApplied: all.some((m) => m.executedAt !== undefined),
+  }
+}
+
+/** PRAGMA quick_check: the problems found, or an empty list when the file is sound. */
+export function quickCheck(sqlite: SQLite.Database): string[] {
+  const rows = sqlite.pragma('quick_check') as { quick_check: string }[]
+  return rows.map((row) => row.quick_check).filter((result) => result !== 'ok')
+}
+
 /** Applies pending migrations in order; throws with the failing migration's name. */
 export async function migrateToLatest(db: Database): Promise<MigrationResultSet> {
   const migrator = new Migrator({

@@ -27,21 +27,23 @@ export function requestOrigin(request: FastifyRequest): string {
 export function registerSecurity(app: FastifyInstance, publicUrl: URL | null): void {
   const allowedOrigins = publicUrl ? [publicUrl.origin] : []
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const isUpgrade = request.headers.upgrade?.toLowerCase() === 'websocket'
     if (SAFE_METHODS.has(request.method) && !isUpgrade) return
+    const refuse = () => {
+      // This hook runs before @fastify/websocket's own, which would otherwise end the raw
+      // socket of a refused upgrade; left open, it also keeps app.close() waiting forever.
+      if (isUpgrade) reply.raw.once('finish', () => request.raw.socket?.destroy())
+      return forbidden('bad_origin', 'This request came from another site and was refused.')
+    }
     const origin = request.headers.origin
     if (origin !== undefined) {
-      if (origin !== requestOrigin(request) && !allowedOrigins.includes(origin)) {
-        throw forbidden('bad_origin', 'This request came from another site and was refused.')
-      }
+      if (origin !== requestOrigin(request) && !allowedOrigins.includes(origin)) throw refuse()
       return
     }
     // No Origin header: old browsers and non-browser clients. Browsers that send
     // Sec-Fetch-Site tell us directly when a request is cross-site.
-    if (request.headers['sec-fetch-site'] === 'cross-site') {
-      throw forbidden('bad_origin', 'This request came from another site and was refused.')
-    }
+    if (request.headers['sec-fetch-site'] === 'cross-site') throw refuse()
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
