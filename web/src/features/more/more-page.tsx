@@ -1,0 +1,37 @@
+/** /more — on phones, the places that do not fit in the tab bar. */
+import { t } from '../../lib/i18n'
+import { isOwner, can, me } from '../../lib/session'
+import { Icon, type IconName } from '../../ui/icons'
+import { Page } from '../../ui/page'
+
+export function MorePage() {
+  const links: { href: string; icon: IconName; label: string; hint: string }[] = []
+  if (isOwner.value) links.push({ href: '/audit', icon: 'audit', label: t('nav.audit'), hint: t('more.auditHint') })
+  if (can('settings.manage'))
+    links.push({ href: '/settings', icon: 'settings', label: t('nav.settings'), hint: t('more.settingsHint') })
+  if (can('members.manage'))
+    links.push({ href: '/members/invites', icon: 'qr', label: t('invites.title'), hint: t('more.invitesHint') })
+  links.push({ href: '/account', icon: 'user', label: t('nav.account'), hint: t('more.accountHint') })
+  return (
+    <Page title={t('nav.more')} subtitle={me.value?.shop.name}>
+      <nav class="card" aria-label={t('nav.more')}>
+        <ul class="rows">
+          {links.map((link) => (
+            <li key={link.href} class="row-item">
+              <a class="row row-link" href={link.href}>
+                <span class="row-icon">
+                  <Icon name={link.icon} size={20} />
+                </span>
+                <span class="row-main">
+                  <span class="row-title">{link.label}</span>
+                  <span class="row-sub">{link.hint}</span>
+                </span>
+                <Icon name="chevronRight" size={20} class="row-chevron" />
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+    </Page>
+  )
+}

@@ -1,0 +1,40 @@
+/**
+ * The one message catalogue. Every string the UI shows goes through t(): `{name}` is
+ * replaced from params; tn() picks `key_one` / `key_other` by the count's plural rule.
+ */
+import { en } from './messages/en'
+
+export type Catalogue = typeof en
+export type MessageKey = keyof Catalogue
+export type PluralKey = { [K in MessageKey]: K extends `${infer Base}_other` ? Base : never }[MessageKey]
+export type Params = Record<string, string | number>
+
+const catalogue: Record<MessageKey, string> = en
+
+/** The language of the UI, with the browser's region for dates and numbers when it matches. */
+export const locale: string = (() => {
+  const preferred = typeof navigator === 'undefined' ? 'en' : (navigator.languages?.[0] ?? navigator.language ?? 'en')
+  return preferred.toLowerCase().startsWith('en') ? preferred : 'en'
+})()
+
+const pluralRules = new Intl.PluralRules(locale)
+
+function fill(text: string, params?: Params): string {
+  if (!params) return text
+  return text.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match))
+}
+
+export function t(key: MessageKey, params?: Params): string {
+  return fill(catalogue[key] ?? key, params)
+}
+
+export function tn(key: PluralKey, count: number, params?: Params): string {
+  const form = pluralRules.select(count) === 'one' ? 'one' : 'other'
+  const full = `${key}_${form}` as MessageKey
+  return fill(catalogue[full] ?? catalogue[`${key}_other` as MessageKey], { count, ...params })
+}
+
+/** Whether the catalogue has a key, for messages chosen from server data (audit actions). */
+export function hasMessage(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(catalogue, key)
+}

@@ -1,0 +1,189 @@
+/**
+ * The live connection: one WebSocket to /ws that resumes from the last event id it saw,
+ * reconnects on a fixed backoff, reports page visibility (the server's "away" rule) and
+ * pings so that a dead Wi-Fi link is noticed. A 'signed-out' frame or close code 4401
+ * ends it for good.
+ */
+import type { EventMap, EventType, ServerFrame } from '../../../server/realtime/events'
+
+export type LiveEvent = { [K in EventType]: { id: number; type: K; data: EventMap[K]; at: number } }[EventType]
+
+export const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000] as const
+const PING_MS = 20_000
+const PONG_TIMEOUT_MS = 10_000
+/** Our own close code for "signed out": never reconnect after it. */
+export const SIGNED_OUT_CODE = 4401
+
+export type SocketStatus = 'connecting' | 'open' | 'closed'
+
+export interface SocketHandlers {
+  onEvent(event: LiveEvent): void
+  /** The server could not replay what we missed: reload everything shown. */
+  onResync(): void
+  /** The backlog has been replayed; `isFirst` on the first connection of this socket. */
+  onCaughtUp?(isFirst: boolean): void
+  onSignedOut(reason: string): void
+  /** The connection closed before the server said hello (e.g. the session is gone). */
+  onConnectFailed?(): void
+  onStatus?(status: SocketStatus): void
+}
+
+export class LiveSocket {
+  private ws: WebSocket | null = null
+  private lastEventId: number | null = null
+  private attempt = 0
+  private connections = 0
+  private isStopped = true
+  private hasHello = false
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  private pingTimer: ReturnType<typeof setInterval> | null = null
+  private pongTimer: ReturnType<typeof setTimeout> | null = null
+
+  constructor(private readonly handlers: SocketHandlers) {}
+
+  get lastId(): number | null {
+    return this.lastEventId
+  }
+
+  start(): void {
+    if (!this.isStopped) return
+    this.isStopped = false
+    document.addEventListener('visibilitychange', this.onVisibility)
+    window.addEventListener('online', this.onOnline)
+    this.connect()
+  }
+
+  stop(): void {
+    this.isStopped = true
+    document.removeEventListener('visibilitychange', this.onVisibility)
+    window.removeEventListener('online', this.onOnline)
+    this.clearTimers()
+    const ws = this.ws
+    this.ws = null
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'client stopped')
+    this.handlers.onStatus?.('closed')
+  }
+
+  private url(): string {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+    const since = this.lastEventId === null ? '' : `?since=${this.lastEventId}`
+    return `${scheme}//${location.host}/ws${since}`
+  }
+
+  private connect(): void {
+    if (this.isStopped) return
+    this.clearTimers()
+    this.hasHello = false
+    this.handlers.onStatus?.('connecting')
+    const ws = new WebSocket(this.url())
+    this.ws = ws
+    ws.onopen = () => {
+      this.send({ kind: 'visibility', visible: document.visibilityState === 'visible' })
+      this.pingTimer = setInterval(() => this.ping(), PING_MS)
+    }
+    ws.onmessage = (message) => {
+      if (this.ws !== ws) return
+      this.clearPongTimer()
+      let frame: ServerFrame
+      try {
+        frame = JSON.parse(String(message.data)) as ServerFrame
+      } catch {
+        return
+      }
+      this.handle(frame)
+    }
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return
+      this.ws = null
+      this.clearTimers()
+      if (event.code === SIGNED_OUT_CODE) {
+        this.signOut(event.reason || 'signed-out')
+        return
+      }
+      if (this.isStopped) return
+      this.handlers.onStatus?.('closed')
+      if (!this.hasHello) this.handlers.onConnectFailed?.()
+      this.scheduleReconnect()
+    }
+  }
+
+  private handle(frame: ServerFrame): void {
+    switch (frame.kind) {
+      case 'hello':
+        this.hasHello = true
+        this.attempt = 0
+        if (this.lastEventId === null) this.lastEventId = frame.lastEventId
+        this.handlers.onStatus?.('open')
+        break
+      case 'event':
+        this.lastEventId = frame.id
+        this.handlers.onEvent(frame as LiveEvent)
+        break
+      case 'caught-up':
+        this.lastEventId = frame.lastEventId
+        this.connections++
+        this.handlers.onCaughtUp?.(this.connections === 1)
+        break
+      case 'resync':
+        this.lastEventId = frame.lastEventId
+        this.handlers.onResync()
+        break
+      case 'signed-out':
+        this.signOut(frame.reason)
+        break
+      case 'pong':
+        break
+    }
+  }
+
+  private signOut(reason: string): void {
+    if (this.isStopped) return
+    this.stop()
+    this.handlers.onSignedOut(reason)
+  }
+
+  private scheduleReconnect(): void {
+    const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)] ?? 30_000
+    this.attempt++
+    this.reconnectTimer = setTimeout(() => this.connect(), delay)
+  }
+
+  /** Reconnects at once when we are waiting to retry (the page came back, Wi-Fi returned). */
+  private reconnectNow(): void {
+    if (this.isStopped || this.ws) return
+    this.connect()
+  }
+
+  private ping(): void {
+    if (!this.send({ kind: 'ping' })) return
+    this.clearPongTimer()
+    // No answer at all: the link is dead even if the browser has not noticed yet.
+    this.pongTimer = setTimeout(() => this.ws?.close(4000, 'no pong'), PONG_TIMEOUT_MS)
+  }
+
+  private send(frame: { kind: 'ping' } | { kind: 'visibility'; visible: boolean }): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false
+    this.ws.send(JSON.stringify(frame))
+    return true
+  }
+
+  private readonly onVisibility = (): void => {
+    const visible = document.visibilityState === 'visible'
+    if (!this.send({ kind: 'visibility', visible }) && visible) this.reconnectNow()
+  }
+
+  private readonly onOnline = (): void => this.reconnectNow()
+
+  private clearPongTimer(): void {
+    if (this.pongTimer) clearTimeout(this.pongTimer)
+    this.pongTimer = null
+  }
+
+  private clearTimers(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer)
+    if (this.pingTimer) clearInterval(this.pingTimer)
+    this.reconnectTimer = null
+    this.pingTimer = null
+    this.clearPongTimer()
+  }
+}
