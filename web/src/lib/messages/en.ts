@@ -2,7 +2,12 @@
  * English, the first catalogue. Keys are `area.thing`; `{name}` is filled from params;
  * plural forms are `key_one` / `key_other` (used through tn()).
  */
+import { enChat } from './en-chat'
+import { enWall } from './en-wall'
+
 export const en = {
+  ...enChat,
+  ...enWall,
   'app.name': 'Backboard',
   'app.loading': 'Opening Backboard…',
   'app.unreachableTitle': 'Backboard is not answering',
