@@ -31,6 +31,7 @@ import { registerConversationRoutes } from './conversations/routes'
 import { registerNoticeRoutes } from './notices/routes'
 import { runNoticeJobs } from './notices/service'
 import { registerFileRoutes } from './files/routes'
+import { Outbox } from './outbox/service'
 import { registerWallRoutes } from './wall/routes'
 import { registerDirectoryRoutes } from './directory/routes'
 import { registerPageRoutes } from './pages/routes'
@@ -55,6 +56,8 @@ export interface BuildOptions {
   https?: { cert: Buffer; key: Buffer } | null
   /** How often background jobs (notice expiry and reminders) run; tests shorten it. */
   jobIntervalMs?: number
+  /** How often the outbox looks for due deliveries besides being woken by commits. */
+  outboxPollMs?: number
 }
 
 export interface BuiltApp {
@@ -105,6 +108,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   write.onCommit((events) => hub.publish(events))
   const ctx = { config, db, write, clock, hub, log: app.log, version: VERSION } as AppContext
   ctx.presence = new PresenceTracker(ctx)
+  ctx.outbox = new Outbox(ctx, options.outboxPollMs)
+  write.onEnqueued(() => ctx.outbox.wake())
   const memberships = new MembershipIndex()
   await memberships.load(db)
   hub.setConversationAccess((memberId, conversationId) => memberships.has(conversationId, memberId))
@@ -172,6 +177,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     every(options.jobIntervalMs ?? 15_000, () => runNoticeJobs(ctx)),
     every(60_000, () => ctx.presence.expireShiftStatuses()),
     every(3_600_000, () => dailyBackup()),
+    every(3_600_000, () => ctx.outbox.prune()),
   ]
   /** A backup when the newest is a day old, then the retention policy. */
   async function dailyBackup(): Promise<void> {
@@ -196,8 +202,12 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     return timer
   }
 
+  app.addHook('onReady', async () => {
+    await ctx.outbox.start()
+  })
   app.addHook('onClose', async () => {
     for (const timer of timers) clearInterval(timer)
+    await ctx.outbox.stop()
     ctx.presence.stop()
     hub.closeAll()
     // Fold the WAL back into the database so the file on disk is complete by itself.

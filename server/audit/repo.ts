@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { DB } from '../db/schema'
 
 export interface AuditRow {
@@ -40,7 +40,11 @@ export interface AuditQuery {
 
 export function selectAudit(db: Kysely<DB>, query: AuditQuery) {
   let q = db.selectFrom('audit').selectAll()
-  if (query.action) q = q.where('action', 'like', `${query.action.replace(/[%_\\]/g, '\\$&')}%`)
+  if (query.action) {
+    // SQLite's LIKE has no escape character unless told, and `_` is common in actions.
+    const prefix = `${query.action.replace(/[%_\\]/g, '\\$&')}%`
+    q = q.where(sql<boolean>`action like ${prefix} escape '\\'`)
+  }
   if (query.actorId !== undefined) q = q.where('actor_id', '=', query.actorId)
   if (query.targetId !== undefined) q = q.where('target_id', '=', query.targetId)
   if (query.from !== undefined) q = q.where('at', '>=', query.from)

@@ -8,12 +8,15 @@ export class RestoreError extends Error {}
 /** Runs SQLite's integrity_check on a backup; returns the problems found (empty when sound). */
 export function checkBackup(databaseFile: string): string[] {
   if (!fs.existsSync(databaseFile)) return [`${databaseFile} does not exist`]
-  const db = new SQLite(databaseFile, { readonly: true, fileMustExist: true })
+  let db: SQLite.Database | null = null
   try {
+    db = new SQLite(databaseFile, { readonly: true, fileMustExist: true })
     const rows = db.pragma('integrity_check') as { integrity_check: string }[]
     return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok')
+  } catch (error) {
+    return [error instanceof Error ? error.message : String(error)]
   } finally {
-    db.close()
+    db?.close()
   }
 }
 

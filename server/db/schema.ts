@@ -15,6 +15,7 @@ export interface ShopTable {
   member_quota_mb: Generated<number>
   reminder_interval_minutes: Generated<number>
   wall_show_join_qr: Generated<number>
+  retention_days: number | null
 }
 
 export interface MemberTable {
@@ -123,6 +124,7 @@ export interface DB {
   page_revision: PageRevisionTable
   page_file: PageFileTable
   page_fts: PageFtsTable
+  outbox: OutboxTable
 }
 
 export type Member = Selectable<MemberTable>
@@ -290,4 +292,22 @@ export interface PageFtsTable {
   rowid: number
   title: string
   body: string
+}
+
+// Deliveries to the outside world (Web Push, Telegram, Xero writes).
+
+export type OutboxState = 'pending' | 'sending' | 'done' | 'dead' | 'dropped'
+
+export interface OutboxTable {
+  id: Generated<number>
+  channel: string
+  idempotency_key: string
+  payload: string
+  state: Generated<OutboxState>
+  attempts: Generated<number>
+  next_attempt_at: number
+  expires_at: number | null
+  last_error: Generated<string>
+  created_at: number
+  updated_at: number
 }

@@ -5,6 +5,7 @@ import type { Clock } from './clock'
 import type { Writer } from './write'
 import type { Hub } from '../realtime/hub'
 import type { PresenceTracker } from '../realtime/presence'
+import type { Outbox } from '../outbox/service'
 
 /** What every service needs; built once in buildApp and passed down. */
 export interface AppContext {
@@ -14,6 +15,7 @@ export interface AppContext {
   clock: Clock
   hub: Hub
   presence: PresenceTracker
+  outbox: Outbox
   log: FastifyBaseLogger
   version: string
 }

@@ -8,12 +8,15 @@ import type { DB } from '../db/schema'
 import type { Database } from '../db/database'
 import type { Clock } from './clock'
 import { audienceColumns, type EventMap, type EventType, type NewEvent, type StoredEvent } from '../realtime/events'
+import { insertOutboxItem, type NewOutboxItem } from '../outbox/repo'
 
 export interface WriteContext {
   trx: Transaction<DB>
   /** The time of this write, the same for every row it touches. */
   now: number
   emit<T extends EventType>(type: T, audience: NewEvent<T>['audience'], data: EventMap[T]): void
+  /** Queues a delivery to the outside world, committed with this change. */
+  enqueue(item: NewOutboxItem): Promise<void>
   /** Runs after a successful commit (e.g. closing a deactivated member's sockets). */
   afterCommit(callback: () => void): void
 }
@@ -23,12 +26,16 @@ export type CommitListener = (events: StoredEvent[]) => void
 export interface Writer {
   <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T>
   onCommit(listener: CommitListener): void
+  /** Called after a commit that queued outbox deliveries. */
+  onEnqueued(listener: () => void): void
 }
 
 export function createWriter(db: Database, clock: Clock): Writer {
   const listeners: CommitListener[] = []
+  const enqueueListeners: (() => void)[] = []
   const write = async <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> => {
     const callbacks: (() => void)[] = []
+    let hasEnqueued = false
     const { result, stored } = await db.transaction().execute(async (trx) => {
       const now = clock.now()
       const pending: NewEvent[] = []
@@ -37,6 +44,10 @@ export function createWriter(db: Database, clock: Clock): Writer {
         now,
         emit: (type, audience, data) => pending.push({ type, audience, data } as NewEvent),
         afterCommit: (callback) => callbacks.push(callback),
+        enqueue: async (item) => {
+          hasEnqueued = true
+          await insertOutboxItem(trx, now, item)
+        },
       })
       const stored: StoredEvent[] = []
       for (const event of pending) {
@@ -55,8 +66,12 @@ export function createWriter(db: Database, clock: Clock): Writer {
       return { result, stored }
     })
     if (stored.length > 0) for (const listener of listeners) listener(stored)
+    if (hasEnqueued) for (const listener of enqueueListeners) listener()
     for (const callback of callbacks) callback()
     return result
   }
-  return Object.assign(write, { onCommit: (listener: CommitListener) => void listeners.push(listener) })
+  return Object.assign(write, {
+    onCommit: (listener: CommitListener) => void listeners.push(listener),
+    onEnqueued: (listener: () => void) => void enqueueListeners.push(listener),
+  })
 }

@@ -6,9 +6,11 @@ import type { Migration } from 'kysely'
 import * as foundation from './2026-11-22-1600-foundation'
 import * as conversations from './2026-11-22-1700-conversations'
 import * as wallDirectoryPages from './2026-11-22-1800-wall-directory-pages'
+import * as outboxOperations from './2026-11-22-1900-outbox-operations'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
   '2026-11-22-1700-conversations': conversations,
   '2026-11-22-1800-wall-directory-pages': wallDirectoryPages,
+  '2026-11-22-1900-outbox-operations': outboxOperations,
 }
