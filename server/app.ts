@@ -30,8 +30,12 @@ import { MembershipIndex } from './conversations/membership-index'
 import { registerConversationRoutes } from './conversations/routes'
 import { registerNoticeRoutes } from './notices/routes'
 import { runNoticeJobs } from './notices/service'
+import { purgeMessagesBefore } from './conversations/messages-service'
 import { registerFileRoutes } from './files/routes'
 import { Outbox } from './outbox/service'
+import { registerSystemRoutes } from './system/routes'
+import { registerExportRoutes } from './export/routes'
+import { registerMetrics } from './system/metrics'
 import { registerWallRoutes } from './wall/routes'
 import { registerDirectoryRoutes } from './directory/routes'
 import { registerPageRoutes } from './pages/routes'
@@ -106,7 +110,17 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const write = createWriter(db, clock)
   const hub = new Hub(db, buildVersion(options.webRoot ?? null))
   write.onCommit((events) => hub.publish(events))
-  const ctx = { config, db, write, clock, hub, log: app.log, version: VERSION } as AppContext
+  const ctx = {
+    config,
+    db,
+    sqlite,
+    write,
+    clock,
+    hub,
+    log: app.log,
+    version: VERSION,
+    integrations: new Map(),
+  } as AppContext
   ctx.presence = new PresenceTracker(ctx)
   ctx.outbox = new Outbox(ctx, options.outboxPollMs)
   write.onEnqueued(() => ctx.outbox.wake())
@@ -169,6 +183,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerWallRoutes(app, ctx)
   registerDirectoryRoutes(app, ctx)
   registerPageRoutes(app, ctx)
+  registerSystemRoutes(app, ctx)
+  registerExportRoutes(app, ctx)
+  registerMetrics(app, ctx, config.metricsToken)
 
   registerWeb(app, options.webRoot ?? null)
 
@@ -178,7 +195,19 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     every(60_000, () => ctx.presence.expireShiftStatuses()),
     every(3_600_000, () => dailyBackup()),
     every(3_600_000, () => ctx.outbox.prune()),
+    every(3_600_000, () => applyRetention()),
   ]
+  /** Deletes what the shop's retention setting says to, and events too old to resume from. */
+  async function applyRetention(): Promise<void> {
+    const shop = await db.selectFrom('shop').select('retention_days').executeTakeFirst()
+    if (shop?.retention_days) await purgeMessagesBefore(ctx, clock.now() - shop.retention_days * 86_400_000)
+    // A client away for longer than this resyncs instead of replaying.
+    await db
+      .deleteFrom('event')
+      .where('created_at', '<', clock.now() - 30 * 86_400_000)
+      .execute()
+  }
+
   /** A backup when the newest is a day old, then the retention policy. */
   async function dailyBackup(): Promise<void> {
     const newest = listBackups(config.backupDir)[0]

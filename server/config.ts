@@ -16,6 +16,8 @@ export interface Config {
   logLevel: LogLevel
   /** Passed to Fastify's trustProxy: false, true, a hop count or a list of addresses. */
   trustProxy: boolean | number | string
+  /** Lets a monitoring system read /metrics from another machine (Authorization: Bearer). */
+  metricsToken: string | null
   tlsCert: string | null
   tlsKey: string | null
   telegramApiRoot: string | null
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     logLevel,
     trustProxy: readTrustProxy(env.TRUST_PROXY),
+    metricsToken: env.METRICS_TOKEN || null,
     tlsCert,
     tlsKey,
     telegramApiRoot: readUrl(env, 'TELEGRAM_API_ROOT')?.toString() ?? null,

@@ -28,6 +28,8 @@ export const AUDIT_ACTIONS = [
   'member.reactivated',
   'settings.changed',
   'display.paired',
+  'member.erased',
+  'data.exported',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

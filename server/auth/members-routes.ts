@@ -74,6 +74,20 @@ export function registerMemberRoutes(app: App, ctx: AppContext): void {
   }
 
   app.post(
+    '/api/members/:id/erase',
+    {
+      config: { ownerOnly: true },
+      schema: {
+        tags,
+        summary: "Erase a deactivated member's personal data (their messages stay, as a former member's)",
+        params: IdParams,
+        response: withErrors({ 200: MemberDetailSchema }),
+      },
+    },
+    async (request) => members.eraseMember(ctx, actorOf(request), request.params.id),
+  )
+
+  app.post(
     '/api/members/:id/reject',
     {
       config: { permission: 'members.manage' },

@@ -262,3 +262,40 @@ export async function reactivateMember(ctx: AppContext, actor: Actor, id: number
     return detail
   })
 }
+
+/**
+ * Erases a departed member's personal data on request (owners only, after deactivation):
+ * name, username, job title, phone, photo, password and devices. Their messages stay, shown
+ * as from a former member, so the shop's records remain readable.
+ */
+export async function eraseMember(ctx: AppContext, actor: Actor, id: number): Promise<MemberDetail> {
+  if (actor.member.role !== 'owner') throw forbidden('owner_only', 'Only an owner can erase personal data.')
+  return ctx.write(async (w) => {
+    const target = await requireMember(w.trx, id)
+    if (target.status !== 'deactivated') {
+      throw conflict('not_deactivated', 'Deactivate the member first; erasing cannot be undone.')
+    }
+    const erased: Partial<Member> = {
+      username: `former-${id}`,
+      display_name: `Former member ${id}`,
+      job_title: '',
+      phone: '',
+      password_hash: null,
+      avatar_file_id: null,
+      shift_status: 'off_shift',
+      shift_status_until: null,
+    }
+    await repo.updateMember(w.trx, id, erased)
+    await repo.deleteSessions(w.trx, id)
+    await repo.deleteTrustedDevices(w.trx, id)
+    await w.trx.deleteFrom('member_permission').where('member_id', '=', id).execute()
+    const member = { ...target, ...erased } as Member
+    await recordAudit(w.trx, w.now, {
+      action: 'member.erased',
+      actor: auditParty(actor),
+      target: { id, name: `Former member ${id}` },
+      ip: actor.ip,
+    })
+    return emitUpdated(w, member)
+  })
+}

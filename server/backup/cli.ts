@@ -2,7 +2,10 @@
  * `node dist/server.js backup` and `node dist/server.js restore <folder>`: the same code the
  * server runs, usable from a shell, a cron job or scripts/backup and scripts/restore.
  */
+import fs from 'node:fs'
 import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { exportArchive } from '../export/service'
 import type { Config } from '../config'
 import { openDatabase, migrateToLatest } from '../db/database'
 import { listBackups, pruneBackups, takeBackup } from './service'
@@ -63,6 +66,16 @@ export async function runCli(command: string, args: string[], config: Config, ve
       throw error
     }
   }
-  process.stderr.write(`Unknown command "${command}". Commands: backup, backups, restore <folder>.\n`)
+  if (command === 'export') {
+    const target = path.resolve(args[0] ?? `backboard-export-${new Date().toISOString().slice(0, 10)}.tar.gz`)
+    const { buildApp } = await import('../app')
+    const { app, ctx } = await buildApp({ config, logger: false })
+    const archive = await exportArchive(ctx, null)
+    await pipeline(archive, fs.createWriteStream(target, { mode: 0o600 }))
+    await app.close()
+    out(`Exported everything to ${target}.`)
+    return 0
+  }
+  process.stderr.write(`Unknown command "${command}". Commands: backup, backups, restore <folder>, export [file].\n`)
   return 2
 }

@@ -360,3 +360,33 @@ export async function markAllRead(ctx: AppContext, actor: Actor): Promise<number
     return count
   })
 }
+
+/**
+ * The shop's retention setting: deletes messages older than the cutoff, with their
+ * attachments, reactions and search entries. Pinned notices that have not expired stay.
+ * Returns how many messages were deleted.
+ */
+export async function purgeMessagesBefore(ctx: AppContext, cutoff: number): Promise<number> {
+  return ctx.write(async (w) => {
+    const rows = await w.trx
+      .selectFrom('message as m')
+      .leftJoin('notice as n', 'n.message_id', 'm.id')
+      .select('m.id')
+      .where('m.created_at', '<', cutoff)
+      .where((eb) =>
+        eb.or([
+          eb('n.message_id', 'is', null),
+          eb('n.is_pinned', '=', 0),
+          eb.and([eb('n.expires_at', 'is not', null), eb('n.expires_at', '<=', w.now)]),
+        ]),
+      )
+      .limit(5_000)
+      .execute()
+    const ids = rows.map((row) => row.id)
+    if (ids.length === 0) return 0
+    for (const id of ids) await repo.unindexMessage(w.trx, id)
+    await w.trx.updateTable('message').set({ reply_to_id: null }).where('reply_to_id', 'in', ids).execute()
+    await w.trx.deleteFrom('message').where('id', 'in', ids).execute()
+    return ids.length
+  })
+}

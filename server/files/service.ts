@@ -44,6 +44,8 @@ export function cleanFileName(name: string | undefined): string {
     .normalize('NFC')
     // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
     .replace(/[\u0000-\u001f\u007f/\\<>:"|?*]+/g, '_')
+    // Bidirectional controls could make "gpj.exe" display as "exe.jpg".
+    .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/^[.\s]+/, '')
     .trim()
     .slice(0, 200)

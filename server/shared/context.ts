@@ -6,6 +6,8 @@ import type { Writer } from './write'
 import type { Hub } from '../realtime/hub'
 import type { PresenceTracker } from '../realtime/presence'
 import type { Outbox } from '../outbox/service'
+import type SQLite from 'better-sqlite3'
+import type { IntegrationStatus } from '../system/service'
 
 /** What every service needs; built once in buildApp and passed down. */
 export interface AppContext {
@@ -16,6 +18,10 @@ export interface AppContext {
   hub: Hub
   presence: PresenceTracker
   outbox: Outbox
+  /** The raw connection, for what Kysely does not do (online backups). */
+  sqlite: SQLite.Database
+  /** Each integration reports its state for the system page. */
+  integrations: Map<string, () => IntegrationStatus>
   log: FastifyBaseLogger
   version: string
 }
