@@ -10,5 +10,9 @@ const verifyStart = performance.now()
 for (let i = 0; i < runs; i++) await verifyPassword(`wrong ${i}`, hash)
 const verifyMs = (performance.now() - verifyStart) / runs
 console.log(
-  JSON.stringify({ scrypt: SCRYPT_PARAMS, hash_ms: Math.round(hashMs * 10) / 10, verify_ms: Math.round(verifyMs * 10) / 10 }),
+  JSON.stringify({
+    scrypt: SCRYPT_PARAMS,
+    hash_ms: Math.round(hashMs * 10) / 10,
+    verify_ms: Math.round(verifyMs * 10) / 10,
+  }),
 )

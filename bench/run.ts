@@ -11,7 +11,7 @@
  *    throughput as a ratio of it.
  * Flags: --clients N (200), --rate R (50), --seconds S (10), --sustained-clients N (10), --json
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -19,9 +19,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import SQLite from 'better-sqlite3'
 import WebSocket from 'ws'
-import { migrateToLatest, openDatabase } from '../server/db/database'
-import { hashPassword } from '../server/auth/passwords'
-import { hashToken, randomToken } from '../server/shared/tokens'
+import { root, seed, sleep, startServer, type Seeded } from './seed'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: number) => {
@@ -34,101 +32,12 @@ const RATE = flag('rate', 50)
 const SECONDS = flag('seconds', 10)
 const SUSTAINED_CLIENTS = flag('sustained-clients', 10)
 const SENDERS = 10
-const root = path.resolve(import.meta.dirname, '..')
-
-interface Seeded {
-  tokens: string[]
-  channelId: number
-}
-
-async function seed(dataDir: string, members: number): Promise<Seeded> {
-  const { db } = openDatabase(path.join(dataDir, 'backboard.db'))
-  await migrateToLatest(db)
-  const now = Date.now()
-  const passwordHash = await hashPassword('bench password 1')
-  await db
-    .insertInto('shop')
-    .values({ id: 1, name: 'Bench', timezone: 'UTC', join_code: 'BENCHJOIN', auto_approve: 0, setup_at: now })
-    .execute()
-  const tokens: string[] = []
-  for (let i = 0; i < members; i++) {
-    const member = await db
-      .insertInto('member')
-      .values({
-        username: `bench${i}`,
-        display_name: `Bench ${i}`,
-        password_hash: passwordHash,
-        role: i === 0 ? 'owner' : 'staff',
-        status: 'active',
-        created_at: now,
-        approved_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const token = randomToken()
-    await db
-      .insertInto('session')
-      .values({
-        member_id: member.id,
-        token_hash: hashToken(token),
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + 86_400_000,
-        user_agent: 'bench',
-        ip: '127.0.0.1',
-      })
-      .execute()
-    tokens.push(token)
-  }
-  const channel = await db
-    .insertInto('conversation')
-    .values({
-      kind: 'channel',
-      name: 'bench',
-      topic: '',
-      is_private: 0,
-      direct_key: null,
-      created_by: 1,
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  const ids = await db.selectFrom('member').select('id').execute()
-  await db
-    .insertInto('conversation_member')
-    .values(ids.map((m) => ({ conversation_id: channel.id, member_id: m.id, joined_at: now })))
-    .execute()
-  await db.destroy()
-  return { tokens, channelId: channel.id }
-}
 
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
   return Math.round((kb / 1024) * 10) / 10
 }
-
-async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'dist/server.js')],
-    {
-      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  )
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child
-    } catch {
-      // not up yet
-    }
-    await sleep(100)
-  }
-  throw new Error('server did not start')
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN
