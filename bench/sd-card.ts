@@ -8,7 +8,6 @@
  * Flags: --members N (30), --messages N (2000), --photos N (200), --json
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
