@@ -231,6 +231,11 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     return timer
   }
 
+  // Before Fastify closes the server: tell live clients we are going away (1001), so
+  // they reconnect to the next start instead of treating it as an error.
+  app.addHook('preClose', async () => {
+    hub.closeAll()
+  })
   app.addHook('onReady', async () => {
     await ctx.outbox.start()
   })

@@ -39,6 +39,9 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
+    // Requests in flight finish; their keep-alive connections are closed once idle.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 100)
+    idle.unref()
     try {
       await app.close()
       process.exit(0)
