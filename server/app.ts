@@ -273,7 +273,7 @@ function registerWeb(app: App, webRoot: string | null): void {
   const indexHtml = fs.readFileSync(path.join(webRoot, 'index.html'))
   app.get('/*', { config: { access: 'always' }, schema: { hide: true } }, async (request, reply) => {
     const urlPath = request.url.split('?')[0] ?? '/'
-    if (urlPath.startsWith('/api/') || urlPath === '/ws') {
+    if (urlPath === '/api' || urlPath.startsWith('/api/') || urlPath === '/ws' || urlPath === '/metrics') {
       return reply.status(404).send({ code: 'not_found', message: `No route GET ${urlPath}.` })
     }
     const file = path.join(webRoot, path.normalize(decodeURIComponent(urlPath)).replace(/^(\.\.[/\\])+/, ''))
