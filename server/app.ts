@@ -35,6 +35,10 @@ import { registerFileRoutes } from './files/routes'
 import { Outbox } from './outbox/service'
 import { registerSystemRoutes } from './system/routes'
 import { registerExportRoutes } from './export/routes'
+import { PushService } from './push/service'
+import { registerPushRoutes } from './push/routes'
+import { SecretBox } from './shared/secrets'
+import type { Agent } from 'node:https'
 import { registerMetrics } from './system/metrics'
 import { registerWallRoutes } from './wall/routes'
 import { registerDirectoryRoutes } from './directory/routes'
@@ -62,6 +66,8 @@ export interface BuildOptions {
   jobIntervalMs?: number
   /** How often the outbox looks for due deliveries besides being woken by commits. */
   outboxPollMs?: number
+  /** For tests: an HTTPS agent trusting a local push endpoint. */
+  pushAgent?: Agent
 }
 
 export interface BuiltApp {
@@ -185,6 +191,13 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerPageRoutes(app, ctx)
   registerSystemRoutes(app, ctx)
   registerExportRoutes(app, ctx)
+  const push = new PushService(
+    ctx,
+    SecretBox.open(config.dataDir),
+    options.pushAgent ? { agent: options.pushAgent } : {},
+  )
+  await push.start()
+  registerPushRoutes(app, push)
   registerMetrics(app, ctx, config.metricsToken)
 
   registerWeb(app, options.webRoot ?? null)

@@ -16,6 +16,7 @@ export interface ShopTable {
   reminder_interval_minutes: Generated<number>
   wall_show_join_qr: Generated<number>
   retention_days: number | null
+  push_contact: Generated<string>
 }
 
 export interface MemberTable {
@@ -37,6 +38,9 @@ export interface MemberTable {
   upload_bytes: Generated<number>
   avatar_file_id: number | null
   shift_status_at: number | null
+  push_level: Generated<PushLevel>
+  quiet_start_minute: number | null
+  quiet_end_minute: number | null
 }
 
 export interface MemberPermissionTable {
@@ -125,6 +129,8 @@ export interface DB {
   page_file: PageFileTable
   page_fts: PageFtsTable
   outbox: OutboxTable
+  secret: SecretTable
+  push_subscription: PushSubscriptionTable
 }
 
 export type Member = Selectable<MemberTable>
@@ -161,6 +167,7 @@ export interface ConversationMemberTable {
   joined_at: number
   last_read_id: Generated<number>
   last_read_at: number | null
+  muted_until: number | null
 }
 
 export interface MessageTable {
@@ -310,4 +317,26 @@ export interface OutboxTable {
   last_error: Generated<string>
   created_at: number
   updated_at: number
+}
+
+// Secrets and Web Push.
+
+export type PushLevel = 'all' | 'mentions' | 'urgent' | 'none'
+
+export interface SecretTable {
+  name: string
+  sealed: string
+  updated_at: number
+}
+
+export interface PushSubscriptionTable {
+  id: Generated<number>
+  member_id: number
+  session_id: number
+  endpoint: string
+  p256dh: string
+  auth: string
+  device_name: Generated<string>
+  created_at: number
+  last_used_at: number | null
 }

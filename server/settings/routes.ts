@@ -14,6 +14,7 @@ const SettingsSchema = Type.Object({
   reminderIntervalMinutes: Type.Integer(),
   wallShowJoinQr: Type.Boolean(),
   retentionDays: Type.Union([Type.Integer(), Type.Null()]),
+  pushContact: Type.String(),
 })
 
 const SettingsBody = Body({
@@ -25,6 +26,7 @@ const SettingsBody = Body({
   reminderIntervalMinutes: Type.Optional(Type.Integer({ minimum: 15, maximum: 10_080 })),
   wallShowJoinQr: Type.Optional(Type.Boolean()),
   retentionDays: Type.Optional(Type.Union([Type.Integer({ minimum: 30, maximum: 36_500 }), Type.Null()])),
+  pushContact: Type.Optional(Type.String({ maxLength: 200 })),
 })
 
 function withoutJoinCode({ joinCode: _joinCode, ...settings }: ShopSettingsView) {

@@ -25,6 +25,8 @@ export interface ShopView {
   wallShowJoinQr: boolean
   /** Messages older than this many days are deleted (null: kept forever). */
   retentionDays: number | null
+  /** Contact for push services (an email address or https URL), sent with every push. */
+  pushContact: string
 }
 
 export interface ShopSettingsView extends ShopView {
@@ -60,6 +62,7 @@ function toView(row: NonNullable<Awaited<ReturnType<typeof selectShop>>>): ShopS
     reminderIntervalMinutes: row.reminder_interval_minutes,
     wallShowJoinQr: row.wall_show_join_qr === 1,
     retentionDays: row.retention_days,
+    pushContact: row.push_contact,
     joinCode: row.join_code,
   }
 }
@@ -101,6 +104,15 @@ const FIELDS: {
   reminderIntervalMinutes: { column: 'reminder_interval_minutes', toDb: (value) => value },
   wallShowJoinQr: { column: 'wall_show_join_qr', toDb: (value) => (value ? 1 : 0) },
   retentionDays: { column: 'retention_days', toDb: (value) => value },
+  pushContact: {
+    column: 'push_contact',
+    toDb: (value) => value.trim(),
+    check: (value) => {
+      if (value.trim() !== '' && !/^(mailto:)?[^@\s]+@[^@\s]+$|^https:\/\/\S+$/.test(value.trim())) {
+        throw badRequest('invalid_contact', 'Give an email address or an https:// address.')
+      }
+    },
+  },
 }
 
 /** Changes shop settings; every changed field is audited with its old and new value. */

@@ -22,24 +22,28 @@ export interface WriteContext {
 }
 
 export type CommitListener = (events: StoredEvent[]) => void
+/** Runs inside the transaction once its events are stored (e.g. to queue pushes for them). */
+export type StoredHook = (ctx: WriteContext, events: StoredEvent[]) => Promise<void>
 
 export interface Writer {
   <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T>
   onCommit(listener: CommitListener): void
   /** Called after a commit that queued outbox deliveries. */
   onEnqueued(listener: () => void): void
+  onStored(hook: StoredHook): void
 }
 
 export function createWriter(db: Database, clock: Clock): Writer {
   const listeners: CommitListener[] = []
   const enqueueListeners: (() => void)[] = []
+  const storedHooks: StoredHook[] = []
   const write = async <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> => {
     const callbacks: (() => void)[] = []
     let hasEnqueued = false
     const { result, stored } = await db.transaction().execute(async (trx) => {
       const now = clock.now()
       const pending: NewEvent[] = []
-      const result = await work({
+      const context: WriteContext = {
         trx,
         now,
         emit: (type, audience, data) => pending.push({ type, audience, data } as NewEvent),
@@ -48,7 +52,8 @@ export function createWriter(db: Database, clock: Clock): Writer {
           hasEnqueued = true
           await insertOutboxItem(trx, now, item)
         },
-      })
+      }
+      const result = await work(context)
       const stored: StoredEvent[] = []
       for (const event of pending) {
         const row = await trx
@@ -63,6 +68,7 @@ export function createWriter(db: Database, clock: Clock): Writer {
           .executeTakeFirstOrThrow()
         stored.push({ ...event, id: row.id, at: now })
       }
+      if (stored.length) for (const hook of storedHooks) await hook(context, stored)
       return { result, stored }
     })
     if (stored.length > 0) for (const listener of listeners) listener(stored)
@@ -73,5 +79,6 @@ export function createWriter(db: Database, clock: Clock): Writer {
   return Object.assign(write, {
     onCommit: (listener: CommitListener) => void listeners.push(listener),
     onEnqueued: (listener: () => void) => void enqueueListeners.push(listener),
+    onStored: (hook: StoredHook) => void storedHooks.push(hook),
   })
 }

@@ -7,10 +7,12 @@ import * as foundation from './2026-11-22-1600-foundation'
 import * as conversations from './2026-11-22-1700-conversations'
 import * as wallDirectoryPages from './2026-11-22-1800-wall-directory-pages'
 import * as outboxOperations from './2026-11-22-1900-outbox-operations'
+import * as push from './2026-11-22-2000-push'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
   '2026-11-22-1700-conversations': conversations,
   '2026-11-22-1800-wall-directory-pages': wallDirectoryPages,
   '2026-11-22-1900-outbox-operations': outboxOperations,
+  '2026-11-22-2000-push': push,
 }

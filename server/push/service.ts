@@ -1,0 +1,480 @@
+/**
+ * Web Push: VAPID keys made on first start (the private key encrypted at rest), one
+ * subscription per device, notification preferences, and the decision — inside the same
+ * transaction as the message or reminder — of whom to push, queued in the outbox.
+ */
+import type { Agent } from 'node:https'
+import webpush, { WebPushError } from 'web-push'
+import type { Kysely } from 'kysely'
+import type { AppContext } from '../shared/context'
+import type { WriteContext } from '../shared/write'
+import { badRequest, notFound } from '../shared/errors'
+import type { SecretBox } from '../shared/secrets'
+import type { Actor } from '../auth/actor'
+import type { DB, PushLevel } from '../db/schema'
+import type { MessageView, StoredEvent } from '../realtime/events'
+import type { DeliveryResult, OutboxItem } from '../outbox/service'
+import { minuteOfDay, shouldPush, type PushReason, type Recipient } from './rules'
+
+export const PUSH_CHANNEL = 'push'
+/** Keeps a payload well inside what every push service accepts (4 kB less encryption overhead). */
+export const MAX_PAYLOAD_BYTES = 3_000
+const DAY_S = 86_400
+
+export interface PushPayload {
+  title: string
+  body: string
+  tag: string
+  url: string
+  icon: string
+  badge: string
+  isUrgent: boolean
+}
+
+interface QueuedPush {
+  subscriptionId: number
+  payload: PushPayload
+  ttlSeconds: number
+  urgency: 'high' | 'normal'
+  topic: string
+}
+
+/** JSON of the payload, with the body shortened until it fits; it never fails for size. */
+export function encodePayload(payload: PushPayload): string {
+  let body = payload.body
+  for (;;) {
+    const json = JSON.stringify({ ...payload, body })
+    if (Buffer.byteLength(json) <= MAX_PAYLOAD_BYTES || body.length === 0) return json
+    body = `${[...body].slice(0, Math.max(0, Math.floor([...body].length * 0.8) - 1)).join('')}…`
+  }
+}
+
+function excerpt(text: string, max = 180): string {
+  const flat = text
+    .replace(/[*_`>#]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return [...flat].length > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function retryAfterMs(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+export interface PushOptions {
+  /** For tests: an HTTPS agent that trusts a local push endpoint's certificate. */
+  agent?: Agent
+}
+
+export class PushService {
+  private publicKey = ''
+  private privateKey = ''
+  private hasSubscriptions = false
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly secrets: SecretBox,
+    private readonly options: PushOptions = {},
+  ) {}
+
+  /** Loads (or makes, the first time) the VAPID key pair, and registers delivery. */
+  async start(): Promise<void> {
+    const row = await this.ctx.db.selectFrom('secret').select('sealed').where('name', '=', 'vapid').executeTakeFirst()
+    if (row) {
+      const keys = JSON.parse(this.secrets.decrypt(row.sealed)) as { publicKey: string; privateKey: string }
+      this.publicKey = keys.publicKey
+      this.privateKey = keys.privateKey
+    } else {
+      const keys = webpush.generateVAPIDKeys()
+      await this.ctx.db
+        .insertInto('secret')
+        .values({ name: 'vapid', sealed: this.secrets.encrypt(JSON.stringify(keys)), updated_at: this.ctx.clock.now() })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
+      return this.start()
+    }
+    this.hasSubscriptions =
+      (await this.ctx.db.selectFrom('push_subscription').select('id').limit(1).executeTakeFirst()) !== undefined
+    this.ctx.outbox.register(PUSH_CHANNEL, (item) => this.deliver(item), {
+      concurrency: 8,
+      maxAttempts: 10,
+      baseBackoffMs: 10_000,
+    })
+    this.ctx.write.onStored((w, events) => this.queueFor(w, events))
+    this.ctx.integrations.set('push', () => ({
+      name: 'Web Push',
+      state: 'ok',
+      detail: this.hasSubscriptions
+        ? 'Devices subscribed; deliveries are listed under the outbox.'
+        : 'No device has turned notifications on yet.',
+    }))
+  }
+
+  get vapidPublicKey(): string {
+    return this.publicKey
+  }
+
+  async subscribe(actor: Actor, input: { endpoint: string; p256dh: string; auth: string; deviceName: string }) {
+    let url: URL
+    try {
+      url = new URL(input.endpoint)
+    } catch {
+      throw badRequest('invalid_subscription', 'That is not a push subscription.')
+    }
+    if (url.protocol !== 'https:') throw badRequest('invalid_subscription', 'Push endpoints are HTTPS addresses.')
+    if (Buffer.from(input.p256dh, 'base64url').length !== 65 || Buffer.from(input.auth, 'base64url').length !== 16) {
+      throw badRequest('invalid_subscription', 'The subscription keys are not valid.')
+    }
+    const id = await this.ctx.write(async ({ trx, now }) => {
+      // The same device re-subscribing (or moving to another member) replaces its old entry.
+      await trx.deleteFrom('push_subscription').where('endpoint', '=', input.endpoint).execute()
+      const row = await trx
+        .insertInto('push_subscription')
+        .values({
+          member_id: actor.member.id,
+          session_id: actor.sessionId,
+          endpoint: input.endpoint,
+          p256dh: input.p256dh,
+          auth: input.auth,
+          device_name: input.deviceName.trim().slice(0, 80),
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return row.id
+    })
+    this.hasSubscriptions = true
+    return id
+  }
+
+  async list(actor: Actor) {
+    const rows = await this.ctx.db
+      .selectFrom('push_subscription')
+      .select(['id', 'device_name', 'created_at', 'last_used_at', 'session_id', 'endpoint'])
+      .where('member_id', '=', actor.member.id)
+      .orderBy('created_at', 'desc')
+      .execute()
+    return rows.map((row) => ({
+      id: row.id,
+      deviceName: row.device_name,
+      service: new URL(row.endpoint).hostname,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      isThisDevice: row.session_id === actor.sessionId,
+    }))
+  }
+
+  async remove(actor: Actor, id: number): Promise<void> {
+    const result = await this.ctx.db
+      .deleteFrom('push_subscription')
+      .where('id', '=', id)
+      .where('member_id', '=', actor.member.id)
+      .executeTakeFirst()
+    if (Number(result.numDeletedRows) === 0) throw notFound('subscription_not_found', 'No such device.')
+  }
+
+  async preferences(actor: Actor) {
+    const row = await this.ctx.db
+      .selectFrom('member')
+      .select(['push_level', 'quiet_start_minute', 'quiet_end_minute'])
+      .where('id', '=', actor.member.id)
+      .executeTakeFirstOrThrow()
+    return { level: row.push_level, quietStartMinute: row.quiet_start_minute, quietEndMinute: row.quiet_end_minute }
+  }
+
+  async setPreferences(
+    actor: Actor,
+    input: { level: PushLevel; quietStartMinute: number | null; quietEndMinute: number | null },
+  ) {
+    if ((input.quietStartMinute === null) !== (input.quietEndMinute === null)) {
+      throw badRequest('invalid_quiet_hours', 'Quiet hours need both a start and an end.')
+    }
+    await this.ctx.db
+      .updateTable('member')
+      .set({
+        push_level: input.level,
+        quiet_start_minute: input.quietStartMinute,
+        quiet_end_minute: input.quietEndMinute,
+      })
+      .where('id', '=', actor.member.id)
+      .execute()
+    return this.preferences(actor)
+  }
+
+  /** Mutes a conversation for the actor until a time (null: unmute). */
+  async mute(actor: Actor, conversationId: number, until: number | null): Promise<void> {
+    const result = await this.ctx.db
+      .updateTable('conversation_member')
+      .set({ muted_until: until })
+      .where('conversation_id', '=', conversationId)
+      .where('member_id', '=', actor.member.id)
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 0)
+      throw notFound('conversation_not_found', 'No such conversation, or you are not in it.')
+  }
+
+  // Deciding and queueing, inside the transaction that caused it.
+
+  private async queueFor(w: WriteContext, events: StoredEvent[]): Promise<void> {
+    if (!this.hasSubscriptions) return
+    for (const event of events) {
+      if (event.type === 'message.created') await this.queueMessage(w, event as StoredEvent<'message.created'>)
+      else if (event.type === 'notice.reminder') await this.queueReminder(w, event as StoredEvent<'notice.reminder'>)
+    }
+  }
+
+  private async recipients(db: Kysely<DB>, conversationId: number, memberIds: number[] | null): Promise<Recipient[]> {
+    let q = db
+      .selectFrom('conversation_member as cm')
+      .innerJoin('member as m', 'm.id', 'cm.member_id')
+      .select([
+        'm.id',
+        'm.push_level',
+        'm.quiet_start_minute',
+        'm.quiet_end_minute',
+        'm.shift_status',
+        'm.shift_status_until',
+        'cm.muted_until',
+      ])
+      .where('cm.conversation_id', '=', conversationId)
+      .where('m.status', '=', 'active')
+      .where('m.role', '!=', 'display')
+    if (memberIds) q = q.where('m.id', 'in', memberIds.length ? memberIds : [-1])
+    const rows = await q.execute()
+    return rows.map((row) => ({
+      memberId: row.id,
+      level: row.push_level,
+      quietStartMinute: row.quiet_start_minute,
+      quietEndMinute: row.quiet_end_minute,
+      mutedUntil: row.muted_until,
+      isAway: this.ctx.presence.isAway({
+        id: row.id,
+        shift_status: row.shift_status,
+        shift_status_until: row.shift_status_until,
+      }),
+    }))
+  }
+
+  private async timezone(db: Kysely<DB>): Promise<string> {
+    return (await db.selectFrom('shop').select('timezone').executeTakeFirst())?.timezone ?? 'UTC'
+  }
+
+  private async queueMessage(w: WriteContext, event: StoredEvent<'message.created'>): Promise<void> {
+    const message = event.data.message
+    if (message.kind === 'system' || !message.author) return
+    const conversation = await w.trx
+      .selectFrom('conversation')
+      .select(['id', 'kind', 'name'])
+      .where('id', '=', message.conversationId)
+      .executeTakeFirst()
+    if (!conversation) return
+    const recipients = (await this.recipients(w.trx, conversation.id, null)).filter(
+      (r) => r.memberId !== message.author?.id,
+    )
+    const minute = minuteOfDay(w.now, await this.timezone(w.trx))
+    for (const recipient of recipients) {
+      const reason = reasonFor(message, conversation.kind, recipient.memberId)
+      if (!shouldPush(recipient, reason, w.now, minute)) continue
+      await this.queueToDevices(
+        w,
+        recipient.memberId,
+        event.id,
+        await this.messagePayload(w, message, conversation, recipient.memberId),
+        reason,
+      )
+    }
+  }
+
+  private async messagePayload(
+    w: WriteContext,
+    message: MessageView,
+    conversation: { id: number; kind: string; name: string },
+    memberId: number,
+  ): Promise<PushPayload> {
+    const author = message.author?.displayName ?? ''
+    const isNotice = message.notice !== null
+    const where =
+      conversation.kind === 'direct' ? author : conversation.kind === 'board' ? 'Board' : `#${conversation.name}`
+    // A burst in one conversation collapses: the same tag replaces the notification, and it says how many are waiting.
+    const unread = await w.trx
+      .selectFrom('message as m')
+      .innerJoin('conversation_member as cm', (join) =>
+        join.onRef('cm.conversation_id', '=', 'm.conversation_id').on('cm.member_id', '=', memberId),
+      )
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('m.conversation_id', '=', conversation.id)
+      .whereRef('m.id', '>', 'cm.last_read_id')
+      .where('m.deleted_at', 'is', null)
+      .where('m.kind', '!=', 'system')
+      .executeTakeFirst()
+    const waiting = Number(unread?.n ?? 1)
+    const text = isNotice
+      ? `${message.notice?.title}: ${excerpt(message.body)}`
+      : excerpt(message.body) || attachmentLabel(message)
+    return {
+      title: isNotice
+        ? `${message.notice?.isUrgent ? 'Urgent: ' : ''}${message.notice?.title}`
+        : conversation.kind === 'direct'
+          ? author
+          : `${author} in ${where}`,
+      body:
+        waiting > 1 && !isNotice
+          ? `${waiting} new messages · ${author}: ${text}`
+          : isNotice
+            ? `${author}: ${excerpt(message.body) || text}`
+            : text,
+      tag: isNotice ? `notice-${message.id}` : `conversation-${conversation.id}`,
+      url: isNotice ? `/board?notice=${message.id}` : `/chat/${conversation.id}?message=${message.id}`,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/badge-72.png',
+      isUrgent: message.notice?.isUrgent === true,
+    }
+  }
+
+  private async queueReminder(w: WriteContext, event: StoredEvent<'notice.reminder'>): Promise<void> {
+    const { messageId, title, isUrgent, missingMemberIds } = event.data
+    const board = await w.trx
+      .selectFrom('conversation')
+      .select('id')
+      .where('kind', '=', 'board')
+      .executeTakeFirstOrThrow()
+    const recipients = await this.recipients(w.trx, board.id, missingMemberIds)
+    const minute = minuteOfDay(w.now, await this.timezone(w.trx))
+    const reason: PushReason = isUrgent ? 'urgent_notice' : 'reminder'
+    for (const recipient of recipients) {
+      if (!shouldPush(recipient, reason, w.now, minute)) continue
+      await this.queueToDevices(
+        w,
+        recipient.memberId,
+        event.id,
+        {
+          title: `Please read: ${title}`,
+          body: 'This notice is waiting for your acknowledgement.',
+          tag: `notice-${messageId}`,
+          url: `/board?notice=${messageId}`,
+          icon: '/icons/icon-192.png',
+          badge: '/icons/badge-72.png',
+          isUrgent,
+        },
+        reason,
+      )
+    }
+  }
+
+  private async queueToDevices(
+    w: WriteContext,
+    memberId: number,
+    eventId: number,
+    payload: PushPayload,
+    reason: PushReason,
+  ) {
+    const devices = await w.trx.selectFrom('push_subscription').select('id').where('member_id', '=', memberId).execute()
+    const isUrgent = reason === 'urgent_notice'
+    const ttlSeconds = reason === 'reminder' ? DAY_S / 2 : DAY_S
+    for (const device of devices) {
+      const queued: QueuedPush = {
+        subscriptionId: device.id,
+        payload,
+        ttlSeconds,
+        urgency: isUrgent ? 'high' : 'normal',
+        // The push service keeps only the newest undelivered message per topic.
+        topic: payload.tag.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32),
+      }
+      await w.enqueue({
+        channel: PUSH_CHANNEL,
+        idempotencyKey: `push:${eventId}:${device.id}`,
+        payload: queued,
+        expiresAt: w.now + ttlSeconds * 1000,
+      })
+    }
+  }
+
+  // Delivery, from the outbox.
+
+  private subject(contact: string): string {
+    if (/^mailto:.+@.+/.test(contact) || contact.startsWith('https://')) return contact
+    if (contact.includes('@')) return `mailto:${contact}`
+    if (this.ctx.config.publicUrl?.protocol === 'https:') return this.ctx.config.publicUrl.origin
+    return 'mailto:backboard@example.com'
+  }
+
+  async deliver(item: OutboxItem): Promise<DeliveryResult> {
+    const queued = item.payload as QueuedPush
+    const subscription = await this.ctx.db
+      .selectFrom('push_subscription')
+      .selectAll()
+      .where('id', '=', queued.subscriptionId)
+      .executeTakeFirst()
+    // The device was removed meanwhile: nothing to deliver to.
+    if (!subscription) return { kind: 'done' }
+    const shop = await this.ctx.db.selectFrom('shop').select('push_contact').executeTakeFirst()
+    const remainingTtl = Math.max(
+      0,
+      Math.floor((item.createdAt + queued.ttlSeconds * 1000 - this.ctx.clock.now()) / 1000),
+    )
+    try {
+      await webpush.sendNotification(
+        { endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } },
+        encodePayload(queued.payload),
+        {
+          TTL: remainingTtl,
+          urgency: queued.urgency,
+          topic: queued.topic,
+          contentEncoding: 'aes128gcm',
+          vapidDetails: {
+            subject: this.subject(shop?.push_contact ?? ''),
+            publicKey: this.publicKey,
+            privateKey: this.privateKey,
+          },
+          timeout: 10_000,
+          ...(this.options.agent ? { agent: this.options.agent } : {}),
+        },
+      )
+      await this.ctx.db
+        .updateTable('push_subscription')
+        .set({ last_used_at: this.ctx.clock.now() })
+        .where('id', '=', subscription.id)
+        .execute()
+      return { kind: 'done' }
+    } catch (error) {
+      if (error instanceof WebPushError) {
+        if (error.statusCode === 404 || error.statusCode === 410) {
+          // The browser unsubscribed or the subscription expired: forget the device.
+          await this.ctx.db.deleteFrom('push_subscription').where('id', '=', subscription.id).execute()
+          return { kind: 'done' }
+        }
+        if (error.statusCode === 429 || error.statusCode >= 500) {
+          const retry = retryAfterMs(
+            (error.headers as Record<string, string | undefined>)['retry-after'],
+            this.ctx.clock.now(),
+          )
+          return {
+            kind: 'retry',
+            error: `push service answered ${error.statusCode}`,
+            ...(retry === undefined ? {} : { afterMs: retry }),
+          }
+        }
+        return { kind: 'dead', error: `push service refused: ${error.statusCode} ${error.body?.slice(0, 200) ?? ''}` }
+      }
+      return { kind: 'retry', error: error instanceof Error ? error.message : String(error) }
+    }
+  }
+}
+
+function reasonFor(message: MessageView, kind: string, memberId: number): PushReason {
+  if (message.notice?.isUrgent) return 'urgent_notice'
+  if (message.notice?.mustAcknowledge) return 'must_ack_notice'
+  if (kind === 'direct') return 'direct'
+  if (message.mentionIds.includes(memberId)) return 'mention'
+  return message.notice ? 'notice' : 'message'
+}
+
+function attachmentLabel(message: MessageView): string {
+  const first = message.attachments[0]
+  if (!first) return ''
+  return { image: 'Photo', video: 'Video', audio: 'Voice note', file: first.name, location: 'Location' }[first.kind]
+}
