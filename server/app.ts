@@ -32,6 +32,7 @@ import { registerNoticeRoutes } from './notices/routes'
 import { runNoticeJobs } from './notices/service'
 import { purgeMessagesBefore } from './conversations/messages-service'
 import { registerFileRoutes } from './files/routes'
+import { deleteOrphanFiles } from './files/service'
 import { Outbox } from './outbox/service'
 import { registerSystemRoutes } from './system/routes'
 import { registerExportRoutes } from './export/routes'
@@ -214,6 +215,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   async function applyRetention(): Promise<void> {
     const shop = await db.selectFrom('shop').select('retention_days').executeTakeFirst()
     if (shop?.retention_days) await purgeMessagesBefore(ctx, clock.now() - shop.retention_days * 86_400_000)
+    await deleteOrphanFiles(ctx)
     // A client away for longer than this resyncs instead of replaying.
     await db
       .deleteFrom('event')

@@ -249,6 +249,9 @@ export async function reactivateMember(ctx: AppContext, actor: Actor, id: number
     const target = await requireMember(w.trx, id)
     assertCanManage(actor, target)
     if (target.status !== 'deactivated') throw conflict('not_deactivated', 'That member is not deactivated.')
+    if (target.password_hash === null && target.role !== 'display') {
+      throw conflict('member_erased', 'This person’s data was erased. Invite them again instead.')
+    }
     await repo.updateMember(w.trx, id, { status: 'active', deactivated_at: null })
     const member: Member = { ...target, status: 'active', deactivated_at: null }
     await recordAudit(w.trx, w.now, {

@@ -79,3 +79,36 @@ export async function isFileVisibleTo(db: Kysely<DB>, fileId: number, memberId: 
     .executeTakeFirst()
   return row !== undefined
 }
+
+/** Files older than `before` that no message, page, photo or kept file's thumbnail uses. */
+export function selectOrphans(db: Kysely<DB>, before: number) {
+  return db
+    .selectFrom('file as f')
+    .select(['f.id', 'f.sha256', 'f.size', 'f.uploaded_by'])
+    .where('f.created_at', '<', before)
+    .where((eb) =>
+      eb.and([
+        eb.not(eb.exists(eb.selectFrom('attachment as a').select('a.id').whereRef('a.file_id', '=', 'f.id'))),
+        eb.not(eb.exists(eb.selectFrom('page_file as pf').select('pf.file_id').whereRef('pf.file_id', '=', 'f.id'))),
+        eb.not(eb.exists(eb.selectFrom('member as m').select('m.id').whereRef('m.avatar_file_id', '=', 'f.id'))),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('file as parent')
+              .select('parent.id')
+              .whereRef('parent.thumbnail_id', '=', 'f.id')
+              .where((w) =>
+                w.or([
+                  w.exists(w.selectFrom('attachment as a2').select('a2.id').whereRef('a2.file_id', '=', 'parent.id')),
+                  w.exists(
+                    w.selectFrom('page_file as pf2').select('pf2.file_id').whereRef('pf2.file_id', '=', 'parent.id'),
+                  ),
+                ]),
+              ),
+          ),
+        ),
+      ]),
+    )
+    .limit(1000)
+    .execute()
+}

@@ -287,3 +287,28 @@ export async function prepareAttachments(
   }
   return rows
 }
+
+/**
+ * Removes files nothing points at any more — deleted or expired messages, replaced photos,
+ * uploads never sent — once they are a day old, and their bytes when no other row shares
+ * them. Gives the space back to the uploader's quota.
+ */
+export async function deleteOrphanFiles(ctx: AppContext): Promise<number> {
+  const cutoff = ctx.clock.now() - 86_400_000
+  const removed = await ctx.write(async ({ trx }) => {
+    const orphans = await repo.selectOrphans(trx, cutoff)
+    for (const file of orphans) {
+      await trx.deleteFrom('file').where('id', '=', file.id).execute()
+      if (file.uploaded_by !== null) await repo.addUploadBytes(trx, file.uploaded_by, -file.size)
+    }
+    const gone: string[] = []
+    for (const sha256 of new Set(orphans.map((f) => f.sha256))) {
+      const other = await trx.selectFrom('file').select('id').where('sha256', '=', sha256).executeTakeFirst()
+      if (!other) gone.push(sha256)
+    }
+    return { count: orphans.length, gone }
+  })
+  // Bytes go only after the rows are gone for good.
+  for (const sha256 of removed.gone) fs.rmSync(blobPath(ctx, sha256), { force: true })
+  return removed.count
+}

@@ -328,7 +328,7 @@ export class PushService {
             ? `${author}: ${excerpt(message.body) || text}`
             : text,
       tag: isNotice ? `notice-${message.id}` : `conversation-${conversation.id}`,
-      url: isNotice ? `/board?notice=${message.id}` : `/chat/${conversation.id}?message=${message.id}`,
+      url: isNotice ? `/board` : `/chat/${conversation.id}?at=${message.id}`,
       icon: '/icons/icon-192.png',
       badge: '/icons/badge-72.png',
       isUrgent: message.notice?.isUrgent === true,
@@ -355,7 +355,7 @@ export class PushService {
           title: `Please read: ${title}`,
           body: 'This notice is waiting for your acknowledgement.',
           tag: `notice-${messageId}`,
-          url: `/board?notice=${messageId}`,
+          url: `/board`,
           icon: '/icons/icon-192.png',
           badge: '/icons/badge-72.png',
           isUrgent,
