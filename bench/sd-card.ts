@@ -99,7 +99,7 @@ async function main(): Promise<void> {
               await fetch(`${base}/api/files?name=${name}`, {
                 method: 'POST',
                 headers: { ...headers(i), 'content-type': 'image/jpeg' },
-                body,
+                body: new Uint8Array(body),
               })
             ).json()) as { id: number }
           ).id

@@ -38,6 +38,15 @@ const iconSvg = svg(`<rect width="512" height="512" rx="112" fill="${GREEN}"/>${
 /** Full-bleed tile with the drawing inside the maskable safe zone (the centre 80 % circle). */
 const maskableSvg = svg(`<rect width="512" height="512" fill="${GREEN}"/>${artwork(0.78)}`)
 /** iOS rounds the corners itself and shows transparency as black: full bleed, no alpha. */
+// Android draws a notification badge from its alpha channel alone: a white silhouette.
+const badgeSvg = svg(
+  `<g transform="rotate(-5 256 270)"><rect x="112" y="130" width="288" height="290" rx="26" fill="#fff"/>
+  <rect x="160" y="232" width="192" height="26" rx="13" fill="#000"/><rect x="160" y="290" width="150" height="26" rx="13" fill="#000"/>
+  <rect x="160" y="348" width="172" height="26" rx="13" fill="#000"/></g>`.replace(
+    /fill="#000"/g,
+    'fill="#fff" fill-opacity="0"',
+  ),
+)
 const appleSvg = svg(`<rect width="512" height="512" fill="${GREEN}"/>${artwork(0.9)}`)
 
 const outputs = [
@@ -46,6 +55,7 @@ const outputs = [
   { file: 'maskable-192.png', svg: maskableSvg, size: 192 },
   { file: 'maskable-512.png', svg: maskableSvg, size: 512 },
   { file: 'apple-touch-icon.png', svg: appleSvg, size: 180 },
+  { file: 'badge-72.png', svg: badgeSvg, size: 72 },
 ]
 
 fs.mkdirSync(out, { recursive: true })

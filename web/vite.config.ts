@@ -15,6 +15,11 @@ export default defineConfig({
     target: 'es2020',
     // The server's CSP allows no inline assets: keep every asset a file.
     assetsInlineLimit: 0,
+    rollupOptions: {
+      input: { main: `${webRoot}index.html`, sw: `${webRoot}src/sw.ts` },
+      // The service worker keeps a fixed name at the root: its scope is the whole app.
+      output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
+    },
   },
   server: {
     // The web app imports shared types and constants from ../server.

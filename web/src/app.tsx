@@ -16,6 +16,9 @@ import { ToastHost } from './ui/toast'
 import { AccountPage } from './features/account/account-page'
 import { AuditPage } from './features/audit/audit-page'
 import { LoginPage } from './features/auth/login-page'
+import { chatNavItems, chatSearchNavItem } from './features/chat/nav'
+import { chatRoute } from './features/chat/routes'
+import { startChat } from './features/chat/store'
 import { HomePage } from './features/home/home-page'
 import { JoinPage } from './features/join/join-page'
 import { RejectedPage, WaitingPage } from './features/join/waiting-page'
@@ -26,12 +29,22 @@ import { pendingCount, trackPendingCount } from './features/members/pending-coun
 import { MorePage } from './features/more/more-page'
 import { SettingsPage } from './features/settings/settings-page'
 import { SetupPage } from './features/setup/setup-page'
+import { AppVersion } from './features/system/app-version'
+import { SystemPage } from './features/system/system-page'
+import { DirectoryPage } from './features/directory/directory-page'
+import { DisplaysPage } from './features/displays/displays-page'
+import { infoPagesRoute } from './features/pages/routes'
+import { isWallPath, WallRedirect, WallRoute } from './features/wall/wall-route'
 
 export function App() {
+  const isWall = isWallPath(currentPath.value)
   useEffect(() => {
     startRouter()
-    void boot()
   }, [])
+  useEffect(() => {
+    // The wall screen signs in and connects by itself: the app boots only outside it.
+    if (!isWall && phase.value === 'loading') void boot()
+  }, [isWall])
   return (
     <>
       <Top />
@@ -43,6 +56,7 @@ export function App() {
 
 function Top() {
   const path = currentPath.value
+  if (isWallPath(path)) return <WallRoute />
   switch (phase.value) {
     case 'loading':
       return (
@@ -63,7 +77,7 @@ function Top() {
     case 'rejected':
       return <RejectedPage />
     case 'active':
-      return <SignedIn />
+      return me.value?.member.role === 'display' ? <WallRedirect /> : <SignedIn />
   }
 }
 
@@ -91,6 +105,7 @@ function Unreachable() {
 
 function SignedIn() {
   useEffect(() => trackPendingCount(), [])
+  useEffect(() => startChat(), [])
   return (
     <Shell>
       <Routes />
@@ -110,6 +125,8 @@ function Routes() {
   if (isSignedOutPath || path === '/') return <HomePage />
   if (path === '/account') return <AccountPage />
   if (path === '/more') return <MorePage />
+  const chat = chatRoute(path)
+  if (chat) return chat
   if (path === '/members') return can('members.manage') ? <MembersPage /> : <NotAllowed />
   if (path === '/members/invites') return can('members.manage') ? <InvitesPage /> : <NotAllowed />
   const member = matchPath('/members/:id', path)
@@ -120,6 +137,14 @@ function Routes() {
   }
   if (path === '/audit') return isOwner.value ? <AuditPage /> : <NotAllowed />
   if (path === '/settings') return can('settings.manage') ? <SettingsPage /> : <NotAllowed />
+  if (path === '/system') return isOwner.value ? <SystemPage /> : <NotAllowed />
+  if (path === '/directory') return <DirectoryPage />
+  if (path === '/displays') return can('members.manage') ? <DisplaysPage /> : <NotAllowed />
+  const pair = matchPath('/pair/:code', path)
+  if (pair) return can('members.manage') ? <DisplaysPage key={pair.code} code={pair.code} /> : <NotAllowed />
+  const infoPage = infoPagesRoute(path)
+  if (infoPage === 'not-allowed') return <NotAllowed />
+  if (infoPage && infoPage !== 'not-found') return infoPage
   return <NotFound />
 }
 
@@ -160,12 +185,17 @@ interface NavItem {
   label: string
   icon: IconName
   badge?: number
+  /** What the badge means, for screen readers (default: join requests waiting). */
+  badgeLabel?: string
   /** Other paths that light this item up. */
   match: (path: string) => boolean
 }
 
 function navItems(isPhone: boolean): NavItem[] {
-  const items: NavItem[] = [{ href: '/', label: t('nav.home'), icon: 'home', match: (p) => p === '/' }]
+  const items: NavItem[] = [
+    ...chatNavItems(),
+    { href: '/', label: t('nav.home'), icon: 'home', match: (p) => p === '/' },
+  ]
   if (can('members.manage')) {
     items.push({
       href: '/members',
@@ -175,20 +205,32 @@ function navItems(isPhone: boolean): NavItem[] {
       match: (p) => p.startsWith('/members'),
     })
   }
-  const extras: NavItem[] = []
+  const extras: NavItem[] = [
+    chatSearchNavItem(),
+    { href: '/directory', label: t('wall.nav.directory'), icon: 'phone', match: (p) => p === '/directory' },
+    { href: '/pages', label: t('wall.nav.pages'), icon: 'file', match: (p) => p.startsWith('/pages') },
+  ]
+  if (can('members.manage')) {
+    const isDisplays = (p: string) => p === '/displays' || p.startsWith('/pair/')
+    extras.push({ href: '/displays', label: t('wall.nav.displays'), icon: 'device', match: isDisplays })
+  }
   if (isOwner.value) extras.push({ href: '/audit', label: t('nav.audit'), icon: 'audit', match: (p) => p === '/audit' })
+  if (isOwner.value)
+    extras.push({ href: '/system', label: t('nav.system'), icon: 'download', match: (p) => p === '/system' })
   if (can('settings.manage')) {
     extras.push({ href: '/settings', label: t('nav.settings'), icon: 'settings', match: (p) => p === '/settings' })
   }
   const account: NavItem = { href: '/account', label: t('nav.account'), icon: 'user', match: (p) => p === '/account' }
   if (!isPhone) return [...items, account, ...extras]
-  items.push(account)
+  // At most five tabs: Account moves to the More page when there is no room.
+  const hasAccountTab = items.length + (extras.length ? 2 : 1) <= 5
+  if (hasAccountTab) items.push(account)
   if (extras.length) {
     items.push({
       href: '/more',
       label: t('nav.more'),
       icon: 'more',
-      match: (p) => p === '/more' || extras.some((extra) => extra.match(p)),
+      match: (p) => p === '/more' || (!hasAccountTab && p === '/account') || extras.some((extra) => extra.match(p)),
     })
   }
   return items
@@ -197,7 +239,7 @@ function navItems(isPhone: boolean): NavItem[] {
 function NavLink({ item, path, kind }: { item: NavItem; path: string; kind: 'tab' | 'side' }) {
   const isCurrent = item.match(path)
   const badge = item.badge ? (
-    <span class="nav-badge" aria-label={t('nav.pendingBadge', { count: item.badge })}>
+    <span class="nav-badge" aria-label={item.badgeLabel ?? t('nav.pendingBadge', { count: item.badge })}>
       {item.badge > 99 ? '99+' : item.badge}
     </span>
   ) : null
@@ -241,6 +283,7 @@ function Shell({ children }: { children: ComponentChildren }) {
             {t('nav.signedInAs')} <strong>{current.member.displayName}</strong>
           </p>
         ) : null}
+        <AppVersion class="sidenav-version" />
       </nav>
       <main id="main" class="main" tabIndex={-1}>
         {socketStatus.value === 'closed' ? (

@@ -89,9 +89,10 @@ export function setSessionLostHandler(handler: (() => void) | null): void {
   onSessionLost = handler
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/** A JSON request with the session cookie; throws ApiError (status 0, code 'network' when unreachable). */
+export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
   let response: Response
   try {
     response = await fetch(path, {
@@ -126,7 +127,7 @@ async function request<T>(method: Method, path: string, body?: unknown): Promise
   return data as T
 }
 
-function query(params: Record<string, string | number | undefined>): string {
+export function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams()
   for (const [key, value] of Object.entries(params))
     if (value !== undefined && value !== '') search.set(key, String(value))

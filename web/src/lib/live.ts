@@ -31,3 +31,17 @@ export function useLive(prefixes: readonly string[], handler: (event: LiveEvent 
     })
   }, [key])
 }
+
+type TypingListener = (conversationId: number, memberId: number) => void
+
+const typingListeners = new Set<TypingListener>()
+
+/** "Someone is typing" frames: live only, so they skip the event stream. */
+export function publishTyping(conversationId: number, memberId: number): void {
+  for (const listener of [...typingListeners]) listener(conversationId, memberId)
+}
+
+export function subscribeTyping(listener: TypingListener): () => void {
+  typingListeners.add(listener)
+  return () => typingListeners.delete(listener)
+}

@@ -7,7 +7,7 @@ import type { Permission } from '../../../server/auth/permissions'
 import { api, ApiError, setSessionLostHandler, type Me } from './api'
 import { shopTimezone } from './format'
 import { t } from './i18n'
-import { publishLive } from './live'
+import { publishLive, publishTyping } from './live'
 import { navigate } from './router'
 import { LiveSocket, type LiveEvent, type SocketStatus } from './socket'
 
@@ -45,6 +45,7 @@ function startSocket(): void {
       // A refused upgrade looks like a network error; ask the API whether we are still in.
       void api.me().catch(() => undefined)
     },
+    onTyping: publishTyping,
     onStatus: (status) => {
       socketStatus.value = status
       // For tests and styling: whether live updates are flowing.
@@ -52,6 +53,11 @@ function startSocket(): void {
     },
   })
   socket.start()
+}
+
+/** Sends a typing signal for a conversation over the live socket, if it is up. */
+export function sendTyping(conversationId: number): boolean {
+  return socket?.sendTyping(conversationId) ?? false
 }
 
 function stopSocket(): void {

@@ -4,7 +4,7 @@
  * pings so that a dead Wi-Fi link is noticed. A 'signed-out' frame or close code 4401
  * ends it for good.
  */
-import type { EventMap, EventType, ServerFrame } from '../../../server/realtime/events'
+import type { ClientFrame, EventMap, EventType, ServerFrame } from '../../../server/realtime/events'
 
 export type LiveEvent = { [K in EventType]: { id: number; type: K; data: EventMap[K]; at: number } }[EventType]
 
@@ -26,6 +26,10 @@ export interface SocketHandlers {
   /** The connection closed before the server said hello (e.g. the session is gone). */
   onConnectFailed?(): void
   onStatus?(status: SocketStatus): void
+  /** The server said hello; `version` changes when a new web build is deployed. */
+  onHello?(version: string): void
+  /** Someone is typing in a conversation (live only, never replayed). */
+  onTyping?(conversationId: number, memberId: number): void
 }
 
 export class LiveSocket {
@@ -50,6 +54,7 @@ export class LiveSocket {
     this.isStopped = false
     document.addEventListener('visibilitychange', this.onVisibility)
     window.addEventListener('online', this.onOnline)
+    window.addEventListener('offline', this.onOffline)
     this.connect()
   }
 
@@ -57,6 +62,7 @@ export class LiveSocket {
     this.isStopped = true
     document.removeEventListener('visibilitychange', this.onVisibility)
     window.removeEventListener('online', this.onOnline)
+    window.removeEventListener('offline', this.onOffline)
     this.clearTimers()
     const ws = this.ws
     this.ws = null
@@ -114,6 +120,7 @@ export class LiveSocket {
         this.attempt = 0
         if (this.lastEventId === null) this.lastEventId = frame.lastEventId
         this.handlers.onStatus?.('open')
+        this.handlers.onHello?.(frame.version)
         break
       case 'event':
         this.lastEventId = frame.id
@@ -130,6 +137,9 @@ export class LiveSocket {
         break
       case 'signed-out':
         this.signOut(frame.reason)
+        break
+      case 'typing':
+        this.handlers.onTyping?.(frame.conversationId, frame.memberId)
         break
       case 'pong':
         break
@@ -161,7 +171,12 @@ export class LiveSocket {
     this.pongTimer = setTimeout(() => this.ws?.close(4000, 'no pong'), PONG_TIMEOUT_MS)
   }
 
-  private send(frame: { kind: 'ping' } | { kind: 'visibility'; visible: boolean }): boolean {
+  /** Tells the others in a conversation that we are typing; false when not connected. */
+  sendTyping(conversationId: number): boolean {
+    return this.send({ kind: 'typing', conversationId })
+  }
+
+  private send(frame: ClientFrame): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN) return false
     this.ws.send(JSON.stringify(frame))
     return true
@@ -173,6 +188,17 @@ export class LiveSocket {
   }
 
   private readonly onOnline = (): void => this.reconnectNow()
+
+  /** The browser says the network is gone: show it now rather than when a ping times out. */
+  private readonly onOffline = (): void => {
+    const ws = this.ws
+    if (!ws || this.isStopped) return
+    this.ws = null
+    this.clearTimers()
+    ws.close(4000, 'offline')
+    this.handlers.onStatus?.('closed')
+    this.scheduleReconnect()
+  }
 
   private clearPongTimer(): void {
     if (this.pongTimer) clearTimeout(this.pongTimer)

@@ -1,5 +1,6 @@
 /** Line icons drawn on a 24px grid; decorative unless given a label. */
 import type { JSX } from 'preact'
+import { chatPaths } from './icons-chat'
 
 const paths = {
   home: 'M3 10.5 12 3l9 7.5M5 9v11h5v-6h4v6h5V9',
@@ -31,6 +32,10 @@ const paths = {
   share: 'M4 12v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8M16 6l-4-4-4 4M12 2v13',
   alert: 'M12 9v4M12 17h.01M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0',
   pin: 'M12 17v5M9 10.8V4h6v6.8l3 3.2v2H6v-2z',
+  bell: 'M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.94 1.94 0 0 0 3.4 0',
+  'bell-off':
+    'M8.7 3A6 6 0 0 1 18 8a21.3 21.3 0 0 0 .6 5M17 17H3s3-2 3-9a4.67 4.67 0 0 1 .3-1.7M10.3 21a1.94 1.94 0 0 0 3.4 0M2 2l20 20',
+  ...chatPaths,
 } as const
 
 export type IconName = keyof typeof paths

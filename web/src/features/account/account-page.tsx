@@ -16,7 +16,9 @@ import { toast } from '../../ui/toast'
 import { permissionText, roleLabel } from '../members/labels'
 import { PERMISSIONS } from '../members/access'
 import { passwordProblem } from '../auth/account-rules'
+import { ShiftStatusButton } from '../chat/presence'
 import { describeUserAgent } from './user-agent'
+import { NotificationsSection } from '../notifications/notifications-section'
 
 export function AccountPage() {
   const [isSigningOut, setSigningOut] = useState(false)
@@ -25,6 +27,11 @@ export function AccountPage() {
   return (
     <Page title={t('account.title')} subtitle={`@${member.username} · ${roleLabel(member.role)}`}>
       <ProfileForm />
+      <Section title={t('chat.shiftTitle')} id="shift" class="shift-section">
+        <p class="card-text muted">{t('chat.shiftExplain')}</p>
+        <ShiftStatusButton isLarge />
+      </Section>
+      <NotificationsSection />
       <Section title={t('account.accessTitle')} id="my-access">
         {held.length ? (
           <ul class="plain-list">

@@ -34,6 +34,8 @@ const ACTIONS: Record<AuditAction, true> = {
   'member.reactivated': true,
   'settings.changed': true,
   'display.paired': true,
+  'member.erased': true,
+  'data.exported': true,
 }
 
 const GROUPS = ['login.', 'member.', 'invite.'] as const

@@ -10,6 +10,7 @@ import { Avatar } from '../../ui/avatar'
 import { EmptyState, Loading } from '../../ui/empty-state'
 import { Icon, type IconName } from '../../ui/icons'
 import { Page, Section } from '../../ui/page'
+import { BoardCallout } from '../board/board-callout'
 import { roleLabel } from '../members/labels'
 import { pendingCount } from '../members/pending-count'
 
@@ -53,6 +54,7 @@ export function HomePage() {
     >
       <div class="home-grid">
         <div class="home-main">
+          <BoardCallout />
           {isManager && pending > 0 ? (
             <a class="callout" href="/members?status=pending" data-testid="pending-callout">
               <span class="callout-icon">

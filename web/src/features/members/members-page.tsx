@@ -83,9 +83,14 @@ export function MembersPage() {
       title={t('members.title')}
       subtitle={members ? tn('members.activeCount', counts.active) : undefined}
       actions={
-        <LinkButton href="/members/invites" icon="qr" isSmall>
-          {t('members.invitesLink')}
-        </LinkButton>
+        <>
+          <LinkButton href="/members/invites" icon="qr" isSmall>
+            {t('members.invitesLink')}
+          </LinkButton>
+          <LinkButton href="/displays" icon="device" isSmall>
+            {t('wall.nav.displays')}
+          </LinkButton>
+        </>
       }
       primary={
         <Button variant="primary" icon="plus" onClick={() => setInviteOpen(true)}>

@@ -3,12 +3,21 @@ import { t } from '../../lib/i18n'
 import { isOwner, can, me } from '../../lib/session'
 import { Icon, type IconName } from '../../ui/icons'
 import { Page } from '../../ui/page'
+import { AppVersion } from '../system/app-version'
 
 export function MorePage() {
-  const links: { href: string; icon: IconName; label: string; hint: string }[] = []
+  const links: { href: string; icon: IconName; label: string; hint: string }[] = [
+    { href: '/search', icon: 'search', label: t('chat.navSearch'), hint: t('chat.moreSearchHint') },
+    { href: '/directory', icon: 'phone', label: t('wall.nav.directory'), hint: t('wall.more.directoryHint') },
+    { href: '/pages', icon: 'file', label: t('wall.nav.pages'), hint: t('wall.more.pagesHint') },
+  ]
+  if (can('members.manage'))
+    links.push({ href: '/displays', icon: 'device', label: t('wall.nav.displays'), hint: t('wall.more.displaysHint') })
   if (isOwner.value) links.push({ href: '/audit', icon: 'audit', label: t('nav.audit'), hint: t('more.auditHint') })
   if (can('settings.manage'))
     links.push({ href: '/settings', icon: 'settings', label: t('nav.settings'), hint: t('more.settingsHint') })
+  if (isOwner.value)
+    links.push({ href: '/system', icon: 'download', label: t('nav.system'), hint: t('more.systemHint') })
   if (can('members.manage'))
     links.push({ href: '/members/invites', icon: 'qr', label: t('invites.title'), hint: t('more.invitesHint') })
   links.push({ href: '/account', icon: 'user', label: t('nav.account'), hint: t('more.accountHint') })
@@ -32,6 +41,7 @@ export function MorePage() {
           ))}
         </ul>
       </nav>
+      <AppVersion />
     </Page>
   )
 }

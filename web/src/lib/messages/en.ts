@@ -3,11 +3,15 @@
  * plural forms are `key_one` / `key_other` (used through tn()).
  */
 import { enChat } from './en-chat'
+import { enPush } from './en-push'
+import { enSystem } from './en-system'
 import { enWall } from './en-wall'
 
 export const en = {
   ...enChat,
+  ...enPush,
   ...enWall,
+  ...enSystem,
   'app.name': 'Backboard',
   'app.loading': 'Opening Backboard…',
   'app.unreachableTitle': 'Backboard is not answering',
@@ -306,7 +310,7 @@ export const en = {
   'account.signOut': 'Sign out',
 
   'more.auditHint': 'Who signed in, joined, changed or removed what.',
-  'more.settingsHint': 'Shop name, timezone and approval of newcomers.',
+  'more.settingsHint': 'Shop name, timezone, joining, uploads and message history.',
   'more.invitesHint': 'The QR code for the staff room and invite links.',
   'more.accountHint': 'Your profile, password and devices.',
 
@@ -360,6 +364,8 @@ export const en = {
   'audit.action.member.reactivated': 'Member reactivated',
   'audit.action.settings.changed': 'Settings changed',
   'audit.action.display.paired': 'Wall display paired',
+  'audit.action.member.erased': 'Personal data erased',
+  'audit.action.data.exported': 'All data exported',
 
   'settings.title': 'Shop settings',
   'settings.subtitle': 'Changes apply to everyone at once.',
