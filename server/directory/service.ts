@@ -5,6 +5,7 @@ import { can, type Actor } from '../auth/actor'
 import type { Readable } from 'node:stream'
 import { openStoredFile, storeUpload, type OpenedFile } from '../files/service'
 import type { Presence, ShiftStatus } from '../realtime/events'
+import { ROLE_RANK } from '../auth/permissions'
 
 const MAX_AVATAR_BYTES = 2 * 1024 * 1024
 /** Someone who said "on shift" this long ago without being seen since is not shown as on shift. */
@@ -78,6 +79,16 @@ export async function onShiftNow(ctx: AppContext): Promise<DirectoryEntry[]> {
 }
 
 /** Sets a member's photo (their own, or anyone's for a manager). The phone crops and shrinks it first. */
+/** Your own photo, or (with members.manage) the photo of someone ranked below you; owners anyone's. */
+async function assertMayEdit(ctx: AppContext, actor: Actor, memberId: number): Promise<void> {
+  if (memberId === actor.member.id) return
+  if (!can(actor, 'members.manage')) throw forbidden()
+  const target = await ctx.db.selectFrom('member').select('role').where('id', '=', memberId).executeTakeFirst()
+  if (target && actor.member.role !== 'owner' && ROLE_RANK[target.role] >= ROLE_RANK[actor.member.role]) {
+    throw forbidden('outranked', 'Only an owner can change the photo of a member of your rank or above.')
+  }
+}
+
 export async function setAvatar(
   ctx: AppContext,
   actor: Actor,
@@ -85,7 +96,10 @@ export async function setAvatar(
   body: Readable,
   declaredLength?: number,
 ) {
-  if (memberId !== actor.member.id && !can(actor, 'members.manage')) throw forbidden()
+  await assertMayEdit(ctx, actor, memberId).catch((error: unknown) => {
+    body.resume()
+    throw error
+  })
   if (declaredLength !== undefined && declaredLength > MAX_AVATAR_BYTES) {
     body.resume()
     throw new AppError(413, 'file_too_large', 'A profile photo can be at most 2 MB.')
@@ -109,7 +123,7 @@ export async function setAvatar(
 }
 
 export async function removeAvatar(ctx: AppContext, actor: Actor, memberId: number): Promise<void> {
-  if (memberId !== actor.member.id && !can(actor, 'members.manage')) throw forbidden()
+  await assertMayEdit(ctx, actor, memberId)
   await ctx.write(async ({ trx, emit }) => {
     await trx.updateTable('member').set({ avatar_file_id: null }).where('id', '=', memberId).execute()
     emit('directory.changed', { kind: 'shop' }, { memberId })

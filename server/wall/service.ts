@@ -98,7 +98,7 @@ export async function claimPairing(ctx: AppContext, actor: Actor, code: string, 
     const row = await trx
       .selectFrom('display_pairing')
       .selectAll()
-      .where('code', '=', code.trim().toUpperCase())
+      .where('code', '=', code.replace(/[\s-]+/g, '').toUpperCase())
       .executeTakeFirst()
     if (!row || row.expires_at <= now || row.claimed_at !== null) {
       throw notFound(
