@@ -135,7 +135,7 @@ export function selectConversationsOf(db: Kysely<DB>, memberId: number) {
       join.onRef('cm.conversation_id', '=', 'c.id').on('cm.member_id', '=', memberId),
     )
     .selectAll('c')
-    .select(['cm.last_read_id', 'cm.is_admin'])
+    .select(['cm.last_read_id', 'cm.is_admin', 'cm.muted_until'])
     .select((eb) => [
       eb
         .selectFrom('message as m')

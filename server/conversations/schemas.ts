@@ -34,6 +34,7 @@ export const ConversationListItemSchema = Type.Object({
   mentionCount: Type.Integer(),
   lastReadId: Type.Integer(),
   isAdmin: Type.Boolean(),
+  mutedUntil: Nullable(Type.Number()),
 })
 
 export const ConversationDetailSchema = Type.Object({

@@ -20,6 +20,8 @@ export interface ConversationListItem extends ConversationView {
   mentionCount: number
   lastReadId: number
   isAdmin: boolean
+  /** Until when the actor muted it (no pushes); null when not muted. */
+  mutedUntil: number | null
 }
 
 export async function listMyConversations(ctx: AppContext, actor: Actor): Promise<ConversationListItem[]> {
@@ -32,6 +34,7 @@ export async function listMyConversations(ctx: AppContext, actor: Actor): Promis
     mentionCount: Number(row.mentions ?? 0),
     lastReadId: row.last_read_id,
     isAdmin: row.is_admin === 1,
+    mutedUntil: row.muted_until !== null && row.muted_until > ctx.clock.now() ? row.muted_until : null,
   }))
 }
 

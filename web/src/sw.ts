@@ -129,9 +129,9 @@ self.addEventListener('notificationclick', (event) => {
       const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
       const open = windows.find((client) => new URL(client.url).origin === self.location.origin)
       if (open) {
-        await open.focus()
         // The app navigates in place (no reload) when told where to go.
         open.postMessage({ kind: 'navigate', url })
+        await open.focus().catch(() => undefined)
         return
       }
       await self.clients.openWindow(url)

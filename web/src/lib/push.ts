@@ -35,6 +35,8 @@ export function registerServiceWorker(onNavigate: (url: string) => void): void {
     if (event.data?.kind === 'navigate' && event.data.url)
       onNavigate(new URL(event.data.url).pathname + new URL(event.data.url).search)
   })
+  // With addEventListener, messages wait until this is called.
+  navigator.serviceWorker.startMessages()
   window.addEventListener('load', () => {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined)
   })

@@ -3,6 +3,7 @@
  * open at one message from a search hit), live updates, typing indicators, "seen by" in
  * direct conversations, marking read when the newest message is in view, and the composer.
  */
+import { MuteButton } from '../notifications/mute-button'
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { errorMessage } from '../../lib/errors'
 import { t, tn } from '../../lib/i18n'
@@ -684,6 +685,7 @@ function ConvHeader({
           <Icon name="search" size={22} />
         </a>
       ) : null}
+      {detail ? <MuteButton conversationId={detail.id} /> : null}
       {detail && detail.kind !== 'board' ? (
         <button type="button" class="icon-button" aria-label={t('chat.peopleIn', { name: title })} onClick={onPeople}>
           <Icon name="users" size={22} />
