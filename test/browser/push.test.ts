@@ -106,9 +106,14 @@ if (!fs.existsSync(CHROMIUM)) {
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'))
     const clicked = await worker.evaluate(async () => {
       try {
-        const scope = self as unknown as ServiceWorkerGlobalScope
+        // Runs inside the service worker, whose globals the Node-side types do not describe.
+        const scope = self as unknown as {
+          registration: { getNotifications(): Promise<Notification[]> }
+          dispatchEvent(event: Event): boolean
+          NotificationEvent: new (type: string, init: { notification: Notification }) => Event
+        }
         const [notification] = await scope.registration.getNotifications()
-        scope.dispatchEvent(new NotificationEvent('notificationclick', { notification: notification! }))
+        scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification: notification! }))
         return 'dispatched'
       } catch (error) {
         return String(error)
