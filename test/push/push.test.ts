@@ -20,7 +20,7 @@ interface Setup {
   started: StartedApp
   endpoint: PushEndpoint
   owner: { id: number; cookie: string }
-  staff: { id: number; cookie: string }
+  staff: { id: number; cookie: string; username: string; password: string }
   subscription: BrowserSubscription
   directId: number
 }
@@ -240,6 +240,33 @@ t.test('signing out on the device and deactivation remove its subscriptions', as
   await send(s, 'Nobody to push to')
   await settle()
   t.equal(s.endpoint.requests.length, 0)
+
+  // Signed in again on another phone, then deactivated: that phone is forgotten too.
+  const login = await s.started.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { username: s.staff.username, password: s.staff.password },
+  })
+  const cookie = `bb_session=${login.cookies.find((c) => c.name === 'bb_session')!.value}`
+  const other = makeSubscription(s.endpoint.origin)
+  await s.started.app.inject({
+    method: 'POST',
+    url: '/api/push/subscriptions',
+    headers: { cookie },
+    payload: { endpoint: other.endpoint, keys: other.keys, deviceName: 'second phone' },
+  })
+  t.equal((await s.started.ctx.db.selectFrom('push_subscription').selectAll().execute()).length, 1)
+  const deactivated = await s.started.app.inject({
+    method: 'POST',
+    url: `/api/members/${s.staff.id}/deactivate`,
+    headers: { cookie: s.owner.cookie },
+  })
+  t.equal(deactivated.statusCode, 200)
+  t.equal(
+    (await s.started.ctx.db.selectFrom('push_subscription').selectAll().execute()).length,
+    0,
+    'deactivation removed every device',
+  )
 })
 
 t.test('a payload longer than 3,000 bytes is shortened, never refused', async (t) => {
@@ -249,4 +276,62 @@ t.test('a payload longer than 3,000 bytes is shortened, never refused', async (t
   const payload = decryptPush(s.subscription, s.endpoint.requests[0]!.body) as { body: string }
   t.ok(Buffer.byteLength(JSON.stringify(payload)) <= 3000)
   t.ok(payload.body.endsWith('…'))
+})
+
+t.test('a restart with pushes queued delivers each exactly once', async (t) => {
+  const endpoint = await startPushEndpoint()
+  const started = await startApp({ build: { pushAgent: endpoint.agent, outboxPollMs: 20 } })
+  const owner = await setupOwner(started.app)
+  const staff = await createMember(started.app, owner.cookie)
+  const subscription = makeSubscription(endpoint.origin)
+  await started.app.inject({
+    method: 'POST',
+    url: '/api/push/subscriptions',
+    headers: { cookie: staff.cookie },
+    payload: { endpoint: subscription.endpoint, keys: subscription.keys, deviceName: 'phone' },
+  })
+  const direct = await started.app.inject({
+    method: 'POST',
+    url: '/api/conversations',
+    headers: { cookie: owner.cookie },
+    payload: { kind: 'direct', memberIds: [staff.id] },
+  })
+  const directId = (direct.json() as { id: number }).id
+  await endpoint.stop()
+  for (let i = 0; i < 5; i++) {
+    const sent = await started.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${directId}/messages`,
+      headers: { cookie: owner.cookie },
+      payload: { body: `Before the restart ${i}`, clientKey: `restart-${i}-key` },
+    })
+    t.equal(sent.statusCode, 201)
+  }
+  await started.app.close()
+
+  await endpoint.start()
+  const { buildApp } = await import('../../server/app')
+  const { loadConfig } = await import('../../server/config')
+  const again = await buildApp({
+    config: loadConfig({ DATA_DIR: started.dataDir }),
+    clock: started.clock,
+    logger: false,
+    pushAgent: endpoint.agent,
+    outboxPollMs: 20,
+  })
+  t.teardown(async () => {
+    await again.app.close()
+    await started.close()
+    await endpoint.stop()
+  })
+  await again.app.ready()
+  await until(
+    () => endpoint.requests.length >= 5,
+    10_000,
+    () => started.clock.advance(60_000),
+  )
+  await settle()
+  const bodies = endpoint.requests.map((r) => (decryptPush(subscription, r.body) as { body: string }).body)
+  t.equal(endpoint.requests.length, 5, 'five pushes, none twice')
+  t.ok(bodies.every((body) => body.includes('Before the restart')))
 })
