@@ -77,6 +77,7 @@ function SettingsForm({ saved, onSaved }: { saved: ShopSettingsFull; onSaved: (s
   const [reminderAmount, setReminderAmount] = useState(() => reminderParts(saved.reminderIntervalMinutes).amount)
   const [reminderUnit, setReminderUnit] = useState<Unit>(() => reminderParts(saved.reminderIntervalMinutes).unit)
   const [wallShowJoinQr, setWallShowJoinQr] = useState(saved.wallShowJoinQr)
+  const [pushContact, setPushContact] = useState(saved.pushContact)
   const [retention, setRetention] = useState(retentionChoice(saved.retentionDays))
   const [customDays, setCustomDays] = useState(
     retentionChoice(saved.retentionDays) === 'custom' ? String(saved.retentionDays) : '',
@@ -112,6 +113,7 @@ function SettingsForm({ saved, onSaved }: { saved: ShopSettingsFull; onSaved: (s
     quota !== saved.memberQuotaMb ||
     reminderMinutes !== saved.reminderIntervalMinutes ||
     wallShowJoinQr !== saved.wallShowJoinQr ||
+    pushContact.trim() !== saved.pushContact ||
     !isRetentionValid ||
     retentionDays !== saved.retentionDays
 
@@ -156,6 +158,7 @@ function SettingsForm({ saved, onSaved }: { saved: ShopSettingsFull; onSaved: (s
         reminderIntervalMinutes: reminderMinutes as number,
         wallShowJoinQr,
         retentionDays,
+        pushContact: pushContact.trim(),
       })
       onSaved(next)
       setName(next.name)
@@ -238,6 +241,15 @@ function SettingsForm({ saved, onSaved }: { saved: ShopSettingsFull; onSaved: (s
           onAmount={setReminderAmount}
           onUnit={setReminderUnit}
           error={errors.fields.reminder}
+        />
+        <Field
+          label={t('push.contactLabel')}
+          value={pushContact}
+          onValue={setPushContact}
+          type="email"
+          autoComplete="email"
+          hint={t('push.contactHint')}
+          error={errors.fields.pushContact}
         />
       </Section>
       <Section title={t('settings.wallSection')} id="wall">

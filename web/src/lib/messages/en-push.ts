@@ -38,6 +38,9 @@ export const enPush = {
   'push.neverUsed': 'not notified yet',
   'push.remove': 'Remove {name}',
   'push.removed': 'That device will not get notifications any more.',
+  'push.contactLabel': 'Contact for notification services',
+  'push.contactHint':
+    'An email address the services that deliver notifications (Google, Apple, Mozilla) can use if something goes wrong. Not shown to staff.',
   'push.muteLabel': 'Mute notifications for this conversation',
   'push.mutedLabel': 'Muted. Change or unmute',
   'push.mute1h': 'Mute for 1 hour',
