@@ -30,12 +30,23 @@ export function restoreBackup(backupDir: string, dataDir: string, now = Date.now
   if (problems.length) throw new RestoreError(`The backup is damaged: ${problems.slice(0, 5).join('; ')}`)
   const aside = path.join(dataDir, `replaced-${new Date(now).toISOString().replace(/[:.]/g, '-')}`)
   fs.mkdirSync(aside, { recursive: true })
-  for (const name of ['backboard.db', 'backboard.db-wal', 'backboard.db-shm', 'files']) {
+  const hasKey = fs.existsSync(path.join(backupDir, 'secret.key'))
+  for (const name of [
+    'backboard.db',
+    'backboard.db-wal',
+    'backboard.db-shm',
+    'files',
+    ...(hasKey ? ['secret.key'] : []),
+  ]) {
     const current = path.join(dataDir, name)
     if (fs.existsSync(current)) fs.renameSync(current, path.join(aside, name))
   }
   fs.copyFileSync(source, path.join(dataDir, 'backboard.db'))
   const files = path.join(backupDir, 'files')
   if (fs.existsSync(files)) fs.cpSync(files, path.join(dataDir, 'files'), { recursive: true })
+  if (hasKey) {
+    fs.copyFileSync(path.join(backupDir, 'secret.key'), path.join(dataDir, 'secret.key'))
+    fs.chmodSync(path.join(dataDir, 'secret.key'), 0o600)
+  }
   return aside
 }

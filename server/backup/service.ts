@@ -71,6 +71,12 @@ export async function takeBackup(options: BackupOptions): Promise<BackupInfo> {
   const databaseFile = path.join(workDir, 'backboard.db')
   await options.sqlite.backup(databaseFile)
   const fileCount = linkTree(path.join(options.dataDir, 'files'), path.join(workDir, 'files'))
+  // The key that decrypts secrets stored in the database belongs with it.
+  const secretKey = path.join(options.dataDir, 'secret.key')
+  if (fs.existsSync(secretKey)) {
+    fs.copyFileSync(secretKey, path.join(workDir, 'secret.key'))
+    fs.chmodSync(path.join(workDir, 'secret.key'), 0o600)
+  }
   const info = {
     name,
     createdAt: options.now,

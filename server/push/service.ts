@@ -84,8 +84,20 @@ export class PushService {
   /** Loads (or makes, the first time) the VAPID key pair, and registers delivery. */
   async start(): Promise<void> {
     const row = await this.ctx.db.selectFrom('secret').select('sealed').where('name', '=', 'vapid').executeTakeFirst()
+    let keys: { publicKey: string; privateKey: string } | null = null
     if (row) {
-      const keys = JSON.parse(this.secrets.decrypt(row.sealed)) as { publicKey: string; privateKey: string }
+      try {
+        keys = JSON.parse(this.secrets.decrypt(row.sealed)) as { publicKey: string; privateKey: string }
+      } catch {
+        // DATA_DIR/secret.key is not the one these keys were sealed with (restored without
+        // it?). Start over with new keys: devices subscribed to the old ones re-subscribe.
+        this.ctx.log.error('the VAPID keys cannot be decrypted with DATA_DIR/secret.key; making new ones')
+        await this.ctx.db.deleteFrom('push_subscription').execute()
+        await this.ctx.db.deleteFrom('secret').where('name', '=', 'vapid').execute()
+        return this.start()
+      }
+    }
+    if (keys) {
       this.publicKey = keys.publicKey
       this.privateKey = keys.privateKey
     } else {

@@ -57,6 +57,7 @@ t.test('a backup taken during a stream of writes restores to a consistent state'
   for (const backup of backups) {
     const file = path.join(backup.path, 'backboard.db')
     t.same(checkBackup(file), [], `${backup.name} passes integrity_check`)
+    t.ok(fs.existsSync(path.join(backup.path, 'secret.key')), 'the key for secrets at rest is in the backup')
     const copy = new SQLite(file, { readonly: true })
     const messages = copy
       .prepare('select count(*) n, max(id) last from message where conversation_id = ?')
