@@ -335,3 +335,38 @@ t.test('a restart with pushes queued delivers each exactly once', async (t) => {
   t.equal(endpoint.requests.length, 5, 'five pushes, none twice')
   t.ok(bodies.every((body) => body.includes('Before the restart')))
 })
+
+t.test('an unacknowledged notice is pushed again as a reminder until it is acknowledged', async (t) => {
+  const s = await setup(t)
+  const notice = await s.started.app.inject({
+    method: 'POST',
+    url: '/api/notices',
+    headers: { cookie: s.owner.cookie },
+    payload: {
+      title: 'New till procedure',
+      body: 'Read before your shift.',
+      clientKey: 'reminder-notice-1',
+      mustAcknowledge: true,
+    },
+  })
+  t.equal(notice.statusCode, 201)
+  await until(() => s.endpoint.requests.length === 1)
+  t.match(decryptPush(s.subscription, s.endpoint.requests[0]!.body), { title: 'New till procedure' })
+
+  const { runNoticeJobs } = await import('../../server/notices/service')
+  s.started.clock.advance(4 * 3_600_000 + 1000)
+  await runNoticeJobs(s.started.ctx)
+  await until(() => s.endpoint.requests.length === 2)
+  t.match(decryptPush(s.subscription, s.endpoint.requests[1]!.body), { title: 'Please read: New till procedure' })
+
+  const ack = await s.started.app.inject({
+    method: 'POST',
+    url: `/api/notices/${(notice.json() as { id: number }).id}/acknowledge`,
+    headers: { cookie: s.staff.cookie },
+  })
+  t.equal(ack.statusCode, 200)
+  s.started.clock.advance(4 * 3_600_000 + 1000)
+  await runNoticeJobs(s.started.ctx)
+  await settle()
+  t.equal(s.endpoint.requests.length, 2, 'no reminder once acknowledged')
+})
