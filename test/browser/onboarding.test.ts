@@ -10,19 +10,8 @@ import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildApp } from '../../server/app'
 import { loadConfig } from '../../server/config'
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, WEB_ROOT as webRoot } from '../helpers/browser'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const webRoot = path.join(import.meta.dirname, '..', '..', 'dist', 'web')
 const OWNER_PASSWORD = 'flour and yeast at dawn'
 const NEWCOMER_PASSWORD = 'sourdough every morning'
 /** How long a live update may take to show. */

@@ -11,19 +11,7 @@ import t from 'tap'
 import { chromium, type Browser } from 'playwright-core'
 import { buildApp } from '../../server/app'
 import { loadConfig } from '../../server/config'
-
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const webRoot = path.join(import.meta.dirname, '..', '..', 'dist', 'web')
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, WEB_ROOT as webRoot } from '../helpers/browser'
 
 if (!fs.existsSync(CHROMIUM)) {
   t.plan(0, `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`)

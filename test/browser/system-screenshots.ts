@@ -11,18 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildApp } from '../../server/app'
 import { takeBackup } from '../../server/backup/service'
 import { loadConfig } from '../../server/config'
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from '../helpers/browser'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const root = path.join(import.meta.dirname, '..', '..')
 const outDir = path.resolve(process.argv[2] ?? path.join(root, 'test-results', 'system'))
 const PHONE = { width: 360, height: 740 }

@@ -18,18 +18,8 @@ import {
 import { buildApp } from '../../server/app'
 import { loadConfig } from '../../server/config'
 import type { Clock } from '../../server/shared/clock'
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from '../helpers/browser'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const root = path.join(import.meta.dirname, '..', '..')
 const outDir = path.resolve(process.argv[2] ?? path.join(os.tmpdir(), 'backboard-chat-shots'))
 const PHONE = { width: 360, height: 740 }

@@ -10,18 +10,8 @@ import path from 'node:path'
 import { chromium, request as apiRequest, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { buildApp } from '../../server/app'
 import { loadConfig } from '../../server/config'
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from '../helpers/browser'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const root = path.join(import.meta.dirname, '..', '..')
 const args = process.argv.slice(2)
 const isReadme = args.includes('--readme')

@@ -17,18 +17,8 @@ import { loadConfig } from '../../server/config'
 import { bodyOf } from '../helpers/app'
 import { as, newClientKey } from '../helpers/chat'
 import { seedBakery } from './wall-seed'
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from '../helpers/browser'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const root = path.join(import.meta.dirname, '..', '..')
 const webRoot = path.join(root, 'dist', 'web')
 const shots = path.join(root, 'test-results')
