@@ -117,6 +117,7 @@ export function NotificationsSection() {
         <div class="push-preferences">
           <SelectField
             label={t('push.levelLabel')}
+            hint={t('push.levelHint')}
             value={preferences.level}
             onValue={(level) => void save({ ...preferences, level: level as Level })}
             options={(['all', 'mentions', 'urgent', 'none'] as const).map((level) => ({

@@ -23,7 +23,9 @@ export const enPush = {
     'Notifications are blocked for Backboard in this browser’s settings. Allow them there, then come back.',
   'push.levelLabel': 'Tell me about',
   'push.level.all': 'Everything',
-  'push.level.mentions': 'Direct messages, mentions and notices to confirm',
+  'push.level.mentions': 'Messages for me',
+  'push.levelHint':
+    '“Messages for me” means direct messages, mentions and notices to confirm. Urgent notices come with every choice except “Nothing”.',
   'push.level.urgent': 'Urgent notices only',
   'push.level.none': 'Nothing',
   'push.quietLabel': 'Quiet hours',
