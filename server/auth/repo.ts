@@ -1,5 +1,5 @@
 /** Queries for members, sessions, devices and invites. No rules here: see the services. */
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { DB, Member, MemberStatus, MemberUpdate, NewMember, Role } from '../db/schema'
 
 export function selectMemberById(db: Kysely<DB>, id: number) {
@@ -194,4 +194,55 @@ export async function revokeInvite(db: Kysely<DB>, id: number, now: number): Pro
     .where('revoked_at', 'is', null)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
+}
+
+/** A session with its member and the member's granted permissions, in one query (every request does this). */
+export async function selectSessionWithMember(db: Kysely<DB>, tokenHash: string) {
+  const row = await db
+    .selectFrom('session as s')
+    .innerJoin('member as m', 'm.id', 's.member_id')
+    .selectAll('m')
+    .select([
+      's.id as session_id',
+      's.created_at as session_created_at',
+      's.last_seen_at as session_last_seen_at',
+      's.expires_at as session_expires_at',
+      's.user_agent as session_user_agent',
+      's.ip as session_ip',
+      's.token_hash as session_token_hash',
+      (eb) =>
+        eb
+          .selectFrom('member_permission as p')
+          .select(sql<string>`group_concat(p.permission)`.as('granted'))
+          .whereRef('p.member_id', '=', 'm.id')
+          .as('granted'),
+    ])
+    .where('s.token_hash', '=', tokenHash)
+    .executeTakeFirst()
+  if (!row) return undefined
+  const {
+    session_id,
+    session_created_at,
+    session_last_seen_at,
+    session_expires_at,
+    session_user_agent,
+    session_ip,
+    session_token_hash,
+    granted,
+    ...member
+  } = row
+  return {
+    member,
+    session: {
+      id: session_id,
+      member_id: member.id,
+      token_hash: session_token_hash,
+      created_at: session_created_at,
+      last_seen_at: session_last_seen_at,
+      expires_at: session_expires_at,
+      user_agent: session_user_agent,
+      ip: session_ip,
+    },
+    granted: granted ? String(granted).split(',') : [],
+  }
 }

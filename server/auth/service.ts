@@ -204,16 +204,15 @@ export interface ResolvedSession {
 /** Looks up a session token; extends it when in use. Returns null when unknown or expired. */
 export async function resolveSession(ctx: AppContext, token: string, ip: string): Promise<ResolvedSession | null> {
   if (token.length < 16 || token.length > 64) return null
-  const session = await repo.selectSessionByTokenHash(ctx.db, hashToken(token))
-  if (!session) return null
+  const found = await repo.selectSessionWithMember(ctx.db, hashToken(token))
+  if (!found) return null
+  const { member, session, granted } = found
   const now = ctx.clock.now()
   if (session.expires_at <= now) return null
-  const member = await repo.selectMemberById(ctx.db, session.member_id)
-  if (!member || member.status === 'deactivated') return null
+  if (member.status === 'deactivated') return null
   if (now - session.last_seen_at > SESSION_TOUCH_MS) {
     await repo.touchSession(ctx.db, session.id, now, now + SESSION_TTL_MS, ip)
   }
-  const granted = (await repo.selectPermissions(ctx.db, [member.id])).get(member.id) ?? []
   return { member, session, permissions: effectivePermissions(member.role, granted) }
 }
 
