@@ -39,6 +39,12 @@ function rssMb(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10
 }
 
+/** CPU seconds (user + system) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
@@ -243,7 +249,9 @@ async function main(): Promise<void> {
     await sleep(2500)
     let rssLoad2 = rssMb(pid)
     const sampler2 = setInterval(() => (rssLoad2 = Math.max(rssLoad2, rssMb(pid))), 200)
+    const cpuBefore = cpuSeconds(pid)
     const { elapsed } = await runFlatOut(port, seeded, sustained, SUSTAINED_CLIENTS, SECONDS, 32)
+    const serverCpu = (cpuSeconds(pid) - cpuBefore) / elapsed
     clearInterval(sampler2)
     const sorted2 = [...sustained.latencies].sort((a, b) => a - b)
     const rate2 = sustained.delivered / elapsed
@@ -259,6 +267,10 @@ async function main(): Promise<void> {
       rss_load_mb: rssLoad2,
       sqlite_rows_per_s: ceiling,
       ratio_to_sqlite: round(rate2 / ceiling, 4),
+      // The load generator shares this machine: how busy the server itself was, and the
+      // rate one fully busy core would reach at the same cost per message.
+      server_cpu_share: round(serverCpu, 2),
+      msgs_per_s_per_server_core: round(rate2 / Math.max(serverCpu, 0.01)),
     })
     for (const ws of few) ws.close()
   } finally {

@@ -10,10 +10,9 @@ const noSuchConversation = () => notFound('conversation_not_found', 'No such con
 
 /** The conversation, if the actor is a member of it. Non-members learn nothing. */
 export async function requireReadable(db: Kysely<DB>, actor: Actor, conversationId: number): Promise<ConversationRow> {
-  const conversation = await repo.selectConversation(db, conversationId)
-  if (!conversation) throw noSuchConversation()
-  const membership = await repo.selectMembership(db, conversationId, actor.member.id)
-  if (!membership) throw noSuchConversation()
+  const found = await repo.selectConversationFor(db, conversationId, actor.member.id)
+  if (!found || !found.isMember) throw noSuchConversation()
+  const { conversation } = found
   // A wall display sees the board only, never a channel or a direct conversation.
   if (actor.member.role === 'display' && conversation.kind !== 'board') throw noSuchConversation()
   return conversation

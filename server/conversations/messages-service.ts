@@ -106,22 +106,25 @@ export async function insertMessage(ctx: AppContext, w: WriteContext, spec: NewM
     .set({ last_message_id: row.id, last_message_at: w.now })
     .where('id', '=', spec.conversation.id)
     .execute()
+  let mentionIds: number[] = []
   if (spec.kind !== 'system') {
-    await repo.insertMentions(
+    mentionIds = await resolveMentions(ctx, w, spec.conversation.id, row.author_id, spec.body)
+    await repo.insertMentions(w.trx, row.id, mentionIds)
+    await repo.indexMessage(
       w.trx,
       row.id,
-      await resolveMentions(ctx, w, spec.conversation.id, row.author_id, spec.body),
+      { title: spec.searchTitle ?? '', body: spec.body, names: attachments.map((a) => a.name).join(' ') },
+      true,
     )
-    await repo.indexMessage(w.trx, row.id, {
-      title: spec.searchTitle ?? '',
-      body: spec.body,
-      names: attachments.map((a) => a.name).join(' '),
-    })
     // Your own message marks the conversation read up to it.
     if (spec.author) await repo.setReadPosition(w.trx, spec.conversation.id, spec.author.id, row.id, w.now)
   }
   if (spec.beforeEmit) await spec.beforeEmit(row.id)
-  const [view] = await hydrateMessages(w.trx, [row])
+  const [view] = await hydrateMessages(w.trx, [row], {
+    isNew: true,
+    mentionIds: new Map([[row.id, mentionIds]]),
+    authors: spec.author ? [spec.author] : [],
+  })
   w.emit('message.created', { kind: 'conversation', id: spec.conversation.id }, { message: view as MessageView })
   return view as MessageView
 }

@@ -37,6 +37,22 @@ export async function updateConversation(
   await db.updateTable('conversation').set(patch).where('id', '=', id).execute()
 }
 
+/** A conversation and whether the member belongs to it, in one query (every read and send asks). */
+export async function selectConversationFor(db: Kysely<DB>, conversationId: number, memberId: number) {
+  const row = await db
+    .selectFrom('conversation as c')
+    .leftJoin('conversation_member as cm', (join) =>
+      join.onRef('cm.conversation_id', '=', 'c.id').on('cm.member_id', '=', memberId),
+    )
+    .selectAll('c')
+    .select('cm.member_id as membership')
+    .where('c.id', '=', conversationId)
+    .executeTakeFirst()
+  if (!row) return undefined
+  const { membership, ...conversation } = row
+  return { conversation, isMember: membership !== null }
+}
+
 export function selectMembership(db: Kysely<DB>, conversationId: number, memberId: number) {
   return db
     .selectFrom('conversation_member')
@@ -314,8 +330,9 @@ export async function indexMessage(
   db: Kysely<DB>,
   messageId: number,
   text: { title: string; body: string; names: string },
+  isNew = false,
 ): Promise<void> {
-  await sql`delete from message_fts where rowid = ${messageId}`.execute(db)
+  if (!isNew) await sql`delete from message_fts where rowid = ${messageId}`.execute(db)
   if (!text.title && !text.body && !text.names) return
   await sql`insert into message_fts (rowid, title, body, names) values (${messageId}, ${text.title}, ${text.body}, ${text.names})`.execute(
     db,

@@ -27,25 +27,47 @@ export function groupReactions(rows: readonly { emoji: string; member_id: number
   return [...byEmoji].map(([emoji, memberIds]) => ({ emoji, count: memberIds.length, memberIds }))
 }
 
-export async function hydrateMessages(db: Kysely<DB>, rows: readonly MessageRow[]): Promise<MessageView[]> {
+/** What the caller already knows about messages it has just written, to save queries. */
+export interface KnownFacts {
+  /** The messages are brand new: no reactions yet. */
+  isNew?: boolean
+  /** Mentions by message id, when the caller just stored them. */
+  mentionIds?: ReadonlyMap<number, readonly number[]>
+  /** Authors the caller has at hand. */
+  authors?: readonly { id: number; username: string; display_name: string }[]
+}
+
+export async function hydrateMessages(
+  db: Kysely<DB>,
+  rows: readonly MessageRow[],
+  known: KnownFacts = {},
+): Promise<MessageView[]> {
   if (rows.length === 0) return []
   const ids = rows.map((row) => row.id)
+  const withAttachments = rows.filter((row) => row.has_attachment === 1).map((row) => row.id)
   const replyIds = [...new Set(rows.map((row) => row.reply_to_id).filter((id): id is number => id !== null))]
   const replies = await repo.selectMessagesByIds(db, replyIds)
+  const knownAuthors = new Set((known.authors ?? []).map((a) => a.id))
   const authorIds = [
     ...new Set([...rows, ...replies].map((row) => row.author_id).filter((id): id is number => id !== null)),
-  ]
-  const [authors, attachments, reactions, mentions, notices] = await Promise.all([
+  ].filter((id) => !knownAuthors.has(id))
+  const [fetchedAuthors, attachments, reactions, mentions, notices] = await Promise.all([
     repo.selectAuthors(db, authorIds),
-    repo.selectAttachments(db, ids),
-    repo.selectReactions(db, ids),
-    repo.selectMentions(db, ids),
+    repo.selectAttachments(db, withAttachments),
+    known.isNew ? Promise.resolve([]) : repo.selectReactions(db, ids),
+    known.mentionIds
+      ? Promise.resolve(
+          [...known.mentionIds].flatMap(([message_id, members]) =>
+            members.map((member_id) => ({ message_id, member_id })),
+          ),
+        )
+      : repo.selectMentions(db, ids),
     noticeViews(
       db,
       rows.filter((row) => row.kind === 'notice'),
     ),
   ])
-  const authorById = new Map(authors.map((a) => [a.id, a]))
+  const authorById = new Map([...(known.authors ?? []), ...fetchedAuthors].map((a) => [a.id, a]))
   const replyById = new Map(replies.map((r) => [r.id, r]))
   const attachmentsByMessage = new Map<number, AttachmentView[]>()
   for (const a of attachments) {
