@@ -46,14 +46,16 @@ export async function isFileVisibleTo(db: Kysely<DB>, fileId: number, memberId: 
     .where((eb) =>
       eb.or([
         eb('f.uploaded_by', '=', memberId),
-        // Images shown on an info page are for everyone in the shop.
+        // Images shown on an info page are for everyone in the shop (a wall display: wall pages only).
         eb.exists(
           eb
             .selectFrom('page_file as pf')
             .innerJoin('page as p', 'p.id', 'pf.page_id')
+            .innerJoin('member as viewer', (join) => join.on('viewer.id', '=', memberId))
             .select('pf.file_id')
             .whereRef('pf.file_id', '=', 'f.id')
-            .where('p.deleted_at', 'is', null),
+            .where('p.deleted_at', 'is', null)
+            .where((w) => w.or([w('viewer.role', '!=', 'display'), w('p.show_on_wall', '=', 1)])),
         ),
         eb.exists(
           eb

@@ -162,6 +162,15 @@ t.test('a wall display sees only the pages marked for the wall', async (t) => {
     [['Guest Wi-Fi', 'CornerBakery-Guests']],
     'the wall feed carries the wall pages with their text',
   )
+  const wallImage = await upload(app, manager, tinyPng(12, 12), 'wifi.png', 'image/png')
+  const safeImage = await upload(app, manager, tinyPng(12, 12, [10, 10, 10]), 'safe.png', 'image/png')
+  await as(app, manager, 'PATCH', `/api/pages/${onWall.id}`, {
+    body: `CornerBakery-Guests ![wifi](/api/files/${wallImage.id})`,
+  })
+  await as(app, manager, 'PATCH', `/api/pages/${offWall.id}`, { body: `4711 ![safe](/api/files/${safeImage.id})` })
+  t.equal((await as(app, display, 'GET', `/api/files/${wallImage.id}`)).statusCode, 200, 'images of wall pages load')
+  t.equal((await as(app, display, 'GET', `/api/files/${safeImage.id}`)).statusCode, 404, 'images of other pages do not')
+  t.equal((await as(app, staff, 'GET', `/api/files/${safeImage.id}`)).statusCode, 200, 'staff load both')
   const search = bodyOf<{ pageId: number | null }[]>(await as(app, display, 'GET', '/api/search?q=4711'))
   t.notOk(
     search.some((hit) => hit.pageId === offWall.id),

@@ -112,6 +112,8 @@ export async function refreshMe(): Promise<void> {
 export function endSession(notice: string | null): void {
   if (phase.value === 'rejected') return
   stopSocket()
+  // What the service worker kept for offline use belongs to the member who just left.
+  if (typeof caches !== 'undefined') void caches.delete('backboard-data-v1').catch(() => undefined)
   me.value = null
   signedOutNotice.value = notice
   phase.value = 'signed-out'
