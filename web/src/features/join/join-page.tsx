@@ -8,9 +8,9 @@ import { applyMe } from '../../lib/session'
 import { BrandMark } from '../../ui/brand'
 import { Button, LinkButton } from '../../ui/button'
 import { EmptyState, Loading } from '../../ui/empty-state'
-import { Field, FormError, PasswordField } from '../../ui/field'
+import { FormError } from '../../ui/field'
 import { Page } from '../../ui/page'
-import { passwordProblem, suggestUsername, usernameProblem } from '../auth/account-rules'
+import { NewAccountFields, useNewAccount } from '../auth/new-account'
 import { roleLabel } from '../members/labels'
 
 type LinkState =
@@ -64,21 +64,13 @@ export function JoinPage({ code }: { code: string }) {
 }
 
 function JoinForm({ code, info }: { code: string; info: JoinInfo }) {
-  const [displayName, setDisplayName] = useState('')
-  const [username, setUsername] = useState('')
-  const [isUsernameEdited, setUsernameEdited] = useState(false)
-  const [password, setPassword] = useState('')
+  const account = useNewAccount()
   const [errors, setErrors] = useState<FormErrors>(noErrors)
   const [isBusy, setBusy] = useState(false)
 
   const submit = async (event: Event) => {
     event.preventDefault()
-    const fields: Record<string, string> = {}
-    if (!displayName.trim()) fields.displayName = t('auth.displayNameRequired')
-    const userProblem = usernameProblem(username)
-    if (userProblem) fields.username = userProblem
-    const passProblem = passwordProblem(password)
-    if (passProblem) fields.password = passProblem
+    const fields = account.problems()
     if (Object.keys(fields).length) {
       setErrors({ form: null, fields })
       return
@@ -86,7 +78,7 @@ function JoinForm({ code, info }: { code: string; info: JoinInfo }) {
     setBusy(true)
     setErrors(noErrors)
     try {
-      await api.join({ code, displayName: displayName.trim(), username, password })
+      await api.join({ code, ...account.values() })
       navigate('/', { replace: true })
       applyMe(await api.me())
     } catch (error) {
@@ -102,43 +94,7 @@ function JoinForm({ code, info }: { code: string; info: JoinInfo }) {
       isNarrow
     >
       <form class="form card" onSubmit={submit} noValidate>
-        <Field
-          label={t('auth.displayName')}
-          value={displayName}
-          onValue={(value) => {
-            setDisplayName(value)
-            if (!isUsernameEdited) setUsername(suggestUsername(value))
-          }}
-          error={errors.fields.displayName}
-          hint={t('auth.displayNameHint')}
-          autoComplete="name"
-          maxLength={80}
-          required
-        />
-        <Field
-          label={t('auth.username')}
-          value={username}
-          onValue={(value) => {
-            setUsernameEdited(true)
-            setUsername(value.trim())
-          }}
-          error={errors.fields.username}
-          hint={t('join.usernameHint')}
-          autoComplete="username"
-          autocapitalize="off"
-          spellcheck={false}
-          maxLength={32}
-          required
-        />
-        <PasswordField
-          label={t('auth.password')}
-          value={password}
-          onValue={setPassword}
-          error={errors.fields.password}
-          hint={t('auth.passwordHint')}
-          autoComplete="new-password"
-          required
-        />
+        <NewAccountFields account={account} errors={errors.fields} usernameHint="join.usernameHint" />
         <FormError message={errors.form} />
         <Button type="submit" variant="primary" isBlock isBusy={isBusy}>
           {t('join.submit')}

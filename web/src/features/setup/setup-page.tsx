@@ -7,36 +7,24 @@ import { navigate } from '../../lib/router'
 import { applyMe } from '../../lib/session'
 import { browserTimezone, timezoneOptions } from '../../lib/timezones'
 import { Button } from '../../ui/button'
-import { Field, FormError, PasswordField, SelectField } from '../../ui/field'
+import { Field, FormError, SelectField } from '../../ui/field'
 import { Page } from '../../ui/page'
-import { passwordProblem, suggestUsername, usernameProblem } from '../auth/account-rules'
+import { NewAccountFields, useNewAccount } from '../auth/new-account'
 import { BrandMark } from '../../ui/brand'
 
 export function SetupPage() {
   const [shopName, setShopName] = useState('')
   const [timezone, setTimezone] = useState(browserTimezone)
-  const [displayName, setDisplayName] = useState('')
-  const [username, setUsername] = useState('')
-  const [isUsernameEdited, setUsernameEdited] = useState(false)
-  const [password, setPassword] = useState('')
+  const account = useNewAccount()
   const [errors, setErrors] = useState<FormErrors>(noErrors)
   const [isBusy, setBusy] = useState(false)
   const zones = useMemo(() => timezoneOptions(timezone), [])
-
-  const onDisplayName = (value: string) => {
-    setDisplayName(value)
-    if (!isUsernameEdited) setUsername(suggestUsername(value))
-  }
 
   const submit = async (event: Event) => {
     event.preventDefault()
     const fields: Record<string, string> = {}
     if (!shopName.trim()) fields.name = t('setup.shopNameRequired')
-    if (!displayName.trim()) fields.displayName = t('auth.displayNameRequired')
-    const userProblem = usernameProblem(username)
-    if (userProblem) fields.username = userProblem
-    const passProblem = passwordProblem(password)
-    if (passProblem) fields.password = passProblem
+    Object.assign(fields, account.problems())
     if (Object.keys(fields).length) {
       setErrors({ form: null, fields })
       return
@@ -47,9 +35,7 @@ export function SetupPage() {
       const me = await api.setup({
         shopName: shopName.trim(),
         timezone,
-        displayName: displayName.trim(),
-        username,
-        password,
+        ...account.values(),
       })
       navigate('/', { replace: true })
       applyMe(me)
@@ -84,40 +70,7 @@ export function SetupPage() {
             hint={t('setup.timezoneHint')}
           />
           <h2 class="form-section-title">{t('setup.ownerSection')}</h2>
-          <Field
-            label={t('auth.displayName')}
-            value={displayName}
-            onValue={onDisplayName}
-            error={errors.fields.displayName}
-            hint={t('auth.displayNameHint')}
-            autoComplete="name"
-            maxLength={80}
-            required
-          />
-          <Field
-            label={t('auth.username')}
-            value={username}
-            onValue={(value) => {
-              setUsernameEdited(true)
-              setUsername(value.trim())
-            }}
-            error={errors.fields.username}
-            hint={t('auth.usernameRules')}
-            autoComplete="username"
-            autocapitalize="off"
-            spellcheck={false}
-            maxLength={32}
-            required
-          />
-          <PasswordField
-            label={t('auth.password')}
-            value={password}
-            onValue={setPassword}
-            error={errors.fields.password}
-            hint={t('auth.passwordHint')}
-            autoComplete="new-password"
-            required
-          />
+          <NewAccountFields account={account} errors={errors.fields} usernameHint="auth.usernameRules" />
           <FormError message={errors.form} />
           <Button type="submit" variant="primary" isBlock isBusy={isBusy}>
             {t('setup.submit')}
