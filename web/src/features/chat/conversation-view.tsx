@@ -17,6 +17,7 @@ import { EmptyState, Loading } from '../../ui/empty-state'
 import { Icon } from '../../ui/icons'
 import { toast } from '../../ui/toast'
 import { chatApi, type AckResult, type ConversationDetail, type MessageView, type PersonRef } from './chat-api'
+import { ChannelSettings, canManageChannel, RemovePersonButton } from './channel-admin'
 import { Composer } from './composer'
 import { MessageItem, PendingItem, SystemLine, type MessageHandlers } from './message-item'
 import { onDelivered, pendingSends } from './outbox'
@@ -701,6 +702,7 @@ function PeopleDialog({ detail, onClose }: { detail: ConversationDetail; onClose
   const [isBusy, setBusy] = useState(false)
   const myId = me.value?.member.id
   const isChannel = detail.kind === 'channel'
+  const isManager = canManageChannel(detail)
 
   const add = async () => {
     setBusy(true)
@@ -773,10 +775,14 @@ function PeopleDialog({ detail, onClose }: { detail: ConversationDetail; onClose
                 <span class="who-sub">{presenceText(person.id)}</span>
               </span>
               {person.isAdmin ? <span class="badge">{t('chat.admin')}</span> : null}
+              {isManager && person.id !== myId ? (
+                <RemovePersonButton detail={detail} person={person} onDone={onClose} />
+              ) : null}
             </li>
           ))}
         </ul>
       )}
+      {!isAdding && isManager ? <ChannelSettings detail={detail} onDone={onClose} /> : null}
     </Dialog>
   )
 }
