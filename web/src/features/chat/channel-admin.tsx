@@ -109,7 +109,7 @@ export function ChannelSettings({ detail, onDone }: { detail: ConversationDetail
           </Button>
         </>
       )}
-      <Button icon="archive" variant={detail.isArchived ? 'secondary' : 'danger'} onClick={() => void toggleArchive()}>
+      <Button icon="archive" onClick={() => void toggleArchive()}>
         {detail.isArchived ? t('chat.unarchive') : t('chat.archive')}
       </Button>
     </form>
