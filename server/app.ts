@@ -13,7 +13,7 @@ import fastifySwagger from '@fastify/swagger'
 import fastifyWebsocket from '@fastify/websocket'
 import type { Config } from './config'
 import { migrateToLatest, openDatabase, pendingMigrations, quickCheck } from './db/database'
-import { listBackups, pruneBackups, takeBackup } from './backup/service'
+import { backUpAndPrune, listBackups, takeBackup } from './backup/service'
 import { systemClock, type Clock } from './shared/clock'
 import { createWriter } from './shared/write'
 import { AppError } from './shared/errors'
@@ -227,15 +227,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   async function dailyBackup(): Promise<void> {
     const newest = listBackups(config.backupDir)[0]
     if (newest && clock.now() - newest.createdAt < 23 * 3_600_000) return
-    const backup = await takeBackup({
-      sqlite,
-      dataDir: config.dataDir,
-      backupDir: config.backupDir,
-      reason: 'daily',
-      now: clock.now(),
-      version: VERSION,
-    })
-    const pruned = pruneBackups(config.backupDir, clock.now())
+    const { backup, pruned } = await backUpAndPrune(ctx, 'daily')
     app.log.info({ backup: backup.name, pruned }, 'daily backup taken')
   }
   function every(ms: number, job: () => Promise<unknown>): NodeJS.Timeout {

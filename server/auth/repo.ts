@@ -76,10 +76,6 @@ export async function replacePermissions(
 
 // Sessions
 
-export function selectSessionByTokenHash(db: Kysely<DB>, tokenHash: string) {
-  return db.selectFrom('session').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
-}
-
 export function insertSession(
   db: Kysely<DB>,
   row: {

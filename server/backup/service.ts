@@ -7,6 +7,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type SQLite from 'better-sqlite3'
+import type { AppContext } from '../shared/context'
 
 export type BackupReason = 'daily' | 'manual' | 'pre-migration'
 
@@ -139,4 +140,20 @@ export function pruneBackups(backupDir: string, now: number): string[] {
   const pruned = backupsToPrune(listBackups(backupDir), now)
   for (const backup of pruned) fs.rmSync(backup.path, { recursive: true, force: true })
   return pruned.map((b) => b.name)
+}
+
+/** A backup of the running app now, then the retention policy. */
+export async function backUpAndPrune(
+  ctx: AppContext,
+  reason: BackupReason,
+): Promise<{ backup: BackupInfo; pruned: string[] }> {
+  const backup = await takeBackup({
+    sqlite: ctx.sqlite,
+    dataDir: ctx.config.dataDir,
+    backupDir: ctx.config.backupDir,
+    reason,
+    now: ctx.clock.now(),
+    version: ctx.version,
+  })
+  return { backup, pruned: pruneBackups(ctx.config.backupDir, ctx.clock.now()) }
 }

@@ -3,7 +3,7 @@ import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
 import { IdParams, Ok, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
-import { sendFile } from '../files/routes'
+import { rawBodyRoutes, sendFile } from '../files/routes'
 import * as directory from './service'
 
 export const DirectoryEntrySchema = Type.Object({
@@ -32,9 +32,7 @@ export function registerDirectoryRoutes(app: App, ctx: AppContext): void {
     async (request) => directory.listDirectory(ctx, actorOf(request)),
   )
 
-  void app.register(async (uploads) => {
-    uploads.removeAllContentTypeParsers()
-    uploads.addContentTypeParser('*', (_request, _payload, done) => done(null))
+  rawBodyRoutes(app, (uploads) => {
     uploads.put(
       '/api/members/:id/avatar',
       {

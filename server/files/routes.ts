@@ -67,13 +67,20 @@ export function sendFile(reply: FastifyReply, file: OpenedFile, range: string | 
   return reply.header('content-length', String(file.size)).send(fs.createReadStream(file.path))
 }
 
+/** Routes whose request body is a raw file, left unread for the handler to stream (request.raw). */
+export function rawBodyRoutes(app: App, register: (scope: App) => void): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
+    register(scope as App)
+  })
+}
+
 export function registerFileRoutes(app: App, ctx: AppContext): void {
   const tags = ['files']
 
   // Uploads arrive as the raw file body and are streamed to disk, never held in memory.
-  void app.register(async (uploads) => {
-    uploads.removeAllContentTypeParsers()
-    uploads.addContentTypeParser('*', (_request, _payload, done) => done(null))
+  rawBodyRoutes(app, (uploads) => {
     uploads.post(
       '/api/files',
       {

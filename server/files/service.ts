@@ -70,8 +70,8 @@ export async function storeUpload(
   options: UploadOptions,
 ): Promise<FileView> {
   if (actor.member.role === 'display') throw new AppError(403, 'read_only', 'A wall display cannot upload files.')
-  await requireShop(ctx)
-  const limitBytes = shopLimit(await ctx.db.selectFrom('shop').select('max_file_mb').executeTakeFirstOrThrow())
+  const shop = await requireShop(ctx)
+  const limitBytes = shop.maxFileMb * 1024 * 1024
   const limitMb = Math.round(limitBytes / 1024 / 1024)
   if (options.declaredLength !== undefined && options.declaredLength > limitBytes) {
     stream.resume()
@@ -133,8 +133,7 @@ export async function storeUpload(
   const dims = kind === 'image' ? imageSize(head, mime) : null
   const sha256 = hash.digest('hex')
 
-  const quotaBytes =
-    (await ctx.db.selectFrom('shop').select('member_quota_mb').executeTakeFirstOrThrow()).member_quota_mb * 1024 * 1024
+  const quotaBytes = shop.memberQuotaMb * 1024 * 1024
   try {
     return await ctx.write(async ({ trx, now }) => {
       const member = await trx
@@ -166,10 +165,6 @@ export async function storeUpload(
   } finally {
     fs.rmSync(tmpPath, { force: true })
   }
-}
-
-function shopLimit(row: { max_file_mb: number }): number {
-  return row.max_file_mb * 1024 * 1024
 }
 
 function toFileView(row: {

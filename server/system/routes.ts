@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
 import { IdParams, Ok, withErrors } from '../shared/schemas'
-import { takeBackup, pruneBackups } from '../backup/service'
+import { backUpAndPrune } from '../backup/service'
 import { systemStatus } from './service'
 
 const Counts = Type.Object({
@@ -88,15 +88,7 @@ export function registerSystemRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (_request, reply) => {
-      const backup = await takeBackup({
-        sqlite: ctx.sqlite,
-        dataDir: ctx.config.dataDir,
-        backupDir: ctx.config.backupDir,
-        reason: 'manual',
-        now: ctx.clock.now(),
-        version: ctx.version,
-      })
-      pruneBackups(ctx.config.backupDir, ctx.clock.now())
+      const { backup } = await backUpAndPrune(ctx, 'manual')
       return reply.status(201).send({ name: backup.name })
     },
   )

@@ -6,14 +6,11 @@
  * Markdown with an XSS payload renders inert. Needs `npm run build:web` first.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import t from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { buildApp } from '../../server/app'
-import { loadConfig } from '../../server/config'
-import { CHROMIUM, CHROMIUM_ARGS as ARGS, WEB_ROOT as webRoot } from '../helpers/browser'
+import type { Page } from 'playwright-core'
+import { CHROMIUM, startAppAndBrowser, WEB_ROOT as webRoot } from '../helpers/browser'
 
 const OWNER_PASSWORD = 'flour and yeast at dawn'
 const STAFF_PASSWORD = 'sourdough every morning'
@@ -29,20 +26,7 @@ if (!fs.existsSync(CHROMIUM)) {
     if (!t.ok(fs.existsSync(path.join(webRoot, 'index.html')), 'the web app is built (run npm run build:web first)'))
       return
     const started = Date.now()
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-board-chat-'))
-    const { app } = await buildApp({
-      config: loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
-      webRoot,
-      logger: false,
-    })
-    let browser: Browser | null = null
-    t.teardown(async () => {
-      await browser?.close()
-      await app.close()
-      fs.rmSync(dataDir, { recursive: true, force: true })
-    })
-    const base = await app.listen({ host: '127.0.0.1', port: 0 })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    const { base, browser } = await startAppAndBrowser(t, 'board-chat')
 
     const ownerContext = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
     const staffContext = await browser.newContext({

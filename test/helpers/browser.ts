@@ -1,5 +1,12 @@
 /** Shared by the browser tests and screenshot scripts: Debian's Chromium and the built web app. */
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
+import type { Test } from 'tap'
+import { chromium, type Browser } from 'playwright-core'
+import { buildApp } from '../../server/app'
+import { loadConfig } from '../../server/config'
+import type { App } from '../../server/shared/app-types'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
@@ -16,3 +23,25 @@ export const CHROMIUM_ARGS = [
 ]
 
 export const WEB_ROOT = path.join(import.meta.dirname, '..', '..', 'dist', 'web')
+
+/**
+ * The real app serving the built web app on 127.0.0.1 with a fresh data folder, and Chromium;
+ * both closed and the folder removed when the test ends.
+ */
+export async function startAppAndBrowser(t: Test, name: string): Promise<{ app: App; base: string; browser: Browser }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `backboard-${name}-`))
+  const { app } = await buildApp({
+    config: loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
+    webRoot: WEB_ROOT,
+    logger: false,
+  })
+  let browser: Browser | null = null
+  t.teardown(async () => {
+    await browser?.close()
+    await app.close()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  return { app, base, browser }
+}
