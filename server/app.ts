@@ -38,6 +38,8 @@ import { registerSystemRoutes } from './system/routes'
 import { registerExportRoutes } from './export/routes'
 import { PushService } from './push/service'
 import { registerPushRoutes } from './push/routes'
+import { TelegramService } from './telegram/service'
+import { registerTelegramRoutes } from './telegram/routes'
 import { SecretBox } from './shared/secrets'
 import type { Agent } from 'node:https'
 import { registerMetrics } from './system/metrics'
@@ -69,6 +71,8 @@ export interface BuildOptions {
   outboxPollMs?: number
   /** For tests: an HTTPS agent trusting a local push endpoint. */
   pushAgent?: Agent
+  /** Telegram long-poll timeout in seconds (25 by default); tests shorten it. */
+  telegramPollTimeoutS?: number
 }
 
 export interface BuiltApp {
@@ -192,13 +196,17 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerPageRoutes(app, ctx)
   registerSystemRoutes(app, ctx)
   registerExportRoutes(app, ctx)
-  const push = new PushService(
-    ctx,
-    SecretBox.open(config.dataDir),
-    options.pushAgent ? { agent: options.pushAgent } : {},
-  )
+  const secrets = SecretBox.open(config.dataDir)
+  const push = new PushService(ctx, secrets, options.pushAgent ? { agent: options.pushAgent } : {})
   await push.start()
   registerPushRoutes(app, push)
+  const telegram = new TelegramService(
+    ctx,
+    secrets,
+    options.telegramPollTimeoutS === undefined ? {} : { pollTimeoutS: options.telegramPollTimeoutS },
+  )
+  ctx.telegram = telegram
+  registerTelegramRoutes(app, telegram)
   registerMetrics(app, ctx, config.metricsToken)
 
   registerWeb(app, options.webRoot ?? null)
@@ -244,10 +252,12 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     hub.closeAll()
   })
   app.addHook('onReady', async () => {
+    await telegram.start()
     await ctx.outbox.start()
   })
   app.addHook('onClose', async () => {
     for (const timer of timers) clearInterval(timer)
+    await telegram.stop()
     await ctx.outbox.stop()
     ctx.presence.stop()
     hub.closeAll()

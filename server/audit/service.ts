@@ -30,6 +30,12 @@ export const AUDIT_ACTIONS = [
   'display.paired',
   'member.erased',
   'data.exported',
+  'telegram.connected',
+  'telegram.disconnected',
+  'telegram.linked',
+  'telegram.unlinked',
+  'telegram.group_linked',
+  'telegram.group_unlinked',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

@@ -39,6 +39,9 @@ export interface NewMessageSpec {
   systemData?: { action: string; detail?: string } | undefined
   /** Extra text for the search index (a notice's title). */
   searchTitle?: string | undefined
+  /** A message from Telegram: the chat it came from, and for a guest their Telegram name. */
+  originChatId?: number | null | undefined
+  guestName?: string | null | undefined
   /** Runs after the message row exists and before its event is built (e.g. a notice row). */
   beforeEmit?: (messageId: number) => Promise<void>
 }
@@ -92,6 +95,8 @@ export async function insertMessage(ctx: AppContext, w: WriteContext, spec: NewM
       created_at: w.now,
       has_attachment: attachments.length > 0 ? 1 : 0,
       system_data: spec.systemData ? JSON.stringify(spec.systemData) : null,
+      origin_chat_id: spec.originChatId ?? null,
+      guest_name: spec.guestName ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow()
@@ -147,6 +152,8 @@ export async function sendMessage(
   actor: Actor,
   conversationId: number,
   input: SendInput,
+  /** Set when the message came in through Telegram: the chat it came from. */
+  originChatId: number | null = null,
 ): Promise<SendResult> {
   if (!CLIENT_KEY_PATTERN.test(input.clientKey))
     throw badRequest('invalid_client_key', 'clientKey must be 8 to 64 letters, digits, - or _.')
@@ -171,6 +178,7 @@ export async function sendMessage(
       replyToId: input.replyToId,
       clientKey: input.clientKey,
       attachments,
+      originChatId,
     })
     return { message, isNew: true }
   })

@@ -114,6 +114,8 @@ export const MessageSchema = Type.Object({
   mentionIds: Type.Array(Type.Integer()),
   notice: Nullable(NoticeSchema),
   system: Nullable(Type.Object({ action: Type.String(), actorName: Type.String(), detail: Type.String() })),
+  guest: Nullable(Type.Object({ name: Type.String() })),
+  via: Nullable(Type.Literal('telegram')),
 })
 
 export const MyAcksSchema = Type.Array(Type.Object({ messageId: Type.Integer(), at: Type.Number() }))

@@ -132,6 +132,8 @@ export async function hydrateMessages(
       mentionIds: mentionsByMessage.get(row.id) ?? [],
       notice: notices.get(row.id) ?? null,
       system,
+      guest: row.guest_name === null ? null : { name: row.guest_name },
+      via: row.origin_chat_id === null ? null : 'telegram',
     }
   })
 }

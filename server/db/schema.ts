@@ -41,6 +41,7 @@ export interface MemberTable {
   push_level: Generated<PushLevel>
   quiet_start_minute: number | null
   quiet_end_minute: number | null
+  telegram_mirror: Generated<TelegramMirror>
 }
 
 export interface MemberPermissionTable {
@@ -131,6 +132,12 @@ export interface DB {
   outbox: OutboxTable
   secret: SecretTable
   push_subscription: PushSubscriptionTable
+  telegram_bot: TelegramBotTable
+  telegram_link: TelegramLinkTable
+  telegram_code: TelegramCodeTable
+  telegram_group: TelegramGroupTable
+  telegram_sent: TelegramSentTable
+  telegram_action: TelegramActionTable
 }
 
 export type Member = Selectable<MemberTable>
@@ -184,6 +191,8 @@ export interface MessageTable {
   deleted_by: number | null
   has_attachment: Generated<number>
   system_data: string | null
+  guest_name: string | null
+  origin_chat_id: number | null
 }
 
 export interface MessageMentionTable {
@@ -339,4 +348,67 @@ export interface PushSubscriptionTable {
   device_name: Generated<string>
   created_at: number
   last_used_at: number | null
+}
+
+// Telegram.
+
+export type TelegramMirror = 'always' | 'away' | 'never'
+
+export interface TelegramBotTable {
+  id: number
+  bot_id: number
+  username: string
+  name: string
+  connected_at: number
+  app_url: Generated<string>
+  update_offset: Generated<number>
+  last_ok_at: number | null
+  failing_since: number | null
+  last_error: Generated<string>
+}
+
+export interface TelegramLinkTable {
+  member_id: number
+  telegram_user_id: number
+  telegram_name: string
+  telegram_username: string | null
+  linked_at: number
+  last_conversation_id: number | null
+}
+
+export interface TelegramCodeTable {
+  code_hash: string
+  kind: 'member' | 'group'
+  member_id: number
+  conversation_id: number | null
+  created_at: number
+  expires_at: number
+}
+
+export interface TelegramGroupTable {
+  chat_id: number
+  title: string
+  conversation_id: number
+  linked_by: number | null
+  linked_at: number
+}
+
+export interface TelegramSentTable {
+  chat_id: number
+  telegram_message_id: number
+  message_id: number | null
+  conversation_id: number | null
+  member_id: number | null
+  part: string
+  created_at: number
+}
+
+export interface TelegramActionTable {
+  token: string
+  action: 'ack' | 'post'
+  member_id: number
+  message_id: number | null
+  conversation_id: number | null
+  data: Generated<string>
+  created_at: number
 }

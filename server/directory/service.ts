@@ -51,6 +51,9 @@ async function entries(ctx: AppContext): Promise<DirectoryEntry[]> {
     .where('role', '!=', 'display')
     .orderBy('display_name')
     .execute()
+  const linked = new Set(
+    (await ctx.db.selectFrom('telegram_link').select('member_id').execute()).map((row) => row.member_id),
+  )
   return rows.map((row) => {
     const lapsed = row.shift_status_until !== null && row.shift_status_until <= now
     const shiftStatus: ShiftStatus = lapsed ? 'on_shift' : row.shift_status
@@ -68,7 +71,7 @@ async function entries(ctx: AppContext): Promise<DirectoryEntry[]> {
       shiftStatusUntil: lapsed ? null : row.shift_status_until,
       presence,
       isOnShift: shiftStatus === 'on_shift' && (presence !== 'offline' || saidOnShiftRecently),
-      isTelegramLinked: false,
+      isTelegramLinked: linked.has(row.id),
     }
   })
 }

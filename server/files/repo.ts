@@ -15,7 +15,7 @@ export function insertFile(
     name: string
     width: number | null
     height: number | null
-    uploaded_by: number
+    uploaded_by: number | null
     created_at: number
   },
 ) {

@@ -70,6 +70,19 @@ export async function storeUpload(
   options: UploadOptions,
 ): Promise<FileView> {
   if (actor.member.role === 'display') throw new AppError(403, 'read_only', 'A wall display cannot upload files.')
+  return storeFile(ctx, actor.member.id, stream, options)
+}
+
+/**
+ * Stores a file for a member (counted against their quota) or, with a null uploader, for
+ * someone outside the staff (a guest in a linked Telegram group): only the per-file limit applies.
+ */
+export async function storeFile(
+  ctx: AppContext,
+  uploaderId: number | null,
+  stream: Readable,
+  options: UploadOptions,
+): Promise<FileView> {
   const shop = await requireShop(ctx)
   const limitBytes = shop.maxFileMb * 1024 * 1024
   const limitMb = Math.round(limitBytes / 1024 / 1024)
@@ -136,13 +149,15 @@ export async function storeUpload(
   const quotaBytes = shop.memberQuotaMb * 1024 * 1024
   try {
     return await ctx.write(async ({ trx, now }) => {
-      const member = await trx
-        .selectFrom('member')
-        .select('upload_bytes')
-        .where('id', '=', actor.member.id)
-        .executeTakeFirstOrThrow()
-      if (member.upload_bytes + size > quotaBytes) {
-        throw new AppError(413, 'quota_exceeded', 'You have used all the storage you are allowed. Ask a manager.')
+      if (uploaderId !== null) {
+        const member = await trx
+          .selectFrom('member')
+          .select('upload_bytes')
+          .where('id', '=', uploaderId)
+          .executeTakeFirstOrThrow()
+        if (member.upload_bytes + size > quotaBytes) {
+          throw new AppError(413, 'quota_exceeded', 'You have used all the storage you are allowed. Ask a manager.')
+        }
       }
       const finalPath = blobPath(ctx, sha256)
       fs.mkdirSync(path.dirname(finalPath), { recursive: true })
@@ -156,10 +171,10 @@ export async function storeUpload(
         name: cleanFileName(options.name),
         width: dims?.width ?? null,
         height: dims?.height ?? null,
-        uploaded_by: actor.member.id,
+        uploaded_by: uploaderId,
         created_at: now,
       })
-      await repo.addUploadBytes(trx, actor.member.id, size)
+      if (uploaderId !== null) await repo.addUploadBytes(trx, uploaderId, size)
       return toFileView(row)
     })
   } finally {

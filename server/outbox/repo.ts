@@ -41,6 +41,18 @@ export function selectDue(db: Kysely<DB>, channel: string, now: number, limit: n
     .execute()
 }
 
+/** When the next pending delivery of these channels is due, or null. */
+export async function nextAttemptAt(db: Kysely<DB>, channels: string[]): Promise<number | null> {
+  if (channels.length === 0) return null
+  const row = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+    .where('state', '=', 'pending')
+    .where('channel', 'in', channels)
+    .executeTakeFirst()
+  return row?.next === null || row?.next === undefined ? null : Number(row.next)
+}
+
 /** Moves an item from one state to another only if it is still in the first; returns whether it did. */
 export async function transition(
   db: Kysely<DB>,

@@ -11,7 +11,11 @@ import type { OutboxState } from '../db/schema'
 import * as repo from './repo'
 
 export type DeliveryResult =
-  { kind: 'done' } | { kind: 'retry'; error: string; afterMs?: number } | { kind: 'dead'; error: string }
+  | { kind: 'done' }
+  | { kind: 'retry'; error: string; afterMs?: number }
+  | { kind: 'dead'; error: string }
+  /** Not now, and not a failure (a rate limit's next free slot): back in the queue, attempt not counted. */
+  | { kind: 'defer'; untilMs: number }
 
 export interface OutboxItem {
   id: number
@@ -52,6 +56,7 @@ export interface OutboxCounts {
 export class Outbox {
   private readonly channels = new Map<string, Channel>()
   private timer: NodeJS.Timeout | null = null
+  private soon: NodeJS.Timeout | null = null
   private isRunning = false
   private isPumping = false
   private pumpAgain = false
@@ -85,6 +90,7 @@ export class Outbox {
   async stop(): Promise<void> {
     this.isRunning = false
     if (this.timer) clearInterval(this.timer)
+    clearTimeout(this.soon ?? undefined)
     this.timer = null
     // Let deliveries in flight finish so their outcome is recorded.
     for (let i = 0; i < 100 && [...this.channels.values()].some((c) => c.inFlight > 0); i++) {
@@ -112,6 +118,18 @@ export class Outbox {
   }
 
   private async pump(): Promise<void> {
+    await this.pumpDue()
+    // Something due before the next poll (a deferred send's slot): wake for it exactly.
+    const next = await repo.nextAttemptAt(this.ctx.db, [...this.channels.keys()])
+    const wait = next === null ? null : next - this.ctx.clock.now()
+    if (wait !== null && wait > 0 && wait < this.pollMs) {
+      clearTimeout(this.soon ?? undefined)
+      this.soon = setTimeout(() => this.wake(), wait)
+      this.soon.unref()
+    }
+  }
+
+  private async pumpDue(): Promise<void> {
     const now = this.ctx.clock.now()
     for (const [name, channel] of this.channels) {
       const room = channel.concurrency - channel.inFlight
@@ -151,6 +169,13 @@ export class Outbox {
       result = { kind: 'retry', error: error instanceof Error ? error.message : String(error) }
     }
     const now = this.ctx.clock.now()
+    if (result.kind === 'defer') {
+      await repo.transition(this.ctx.db, item.id, 'sending', 'pending', now, {
+        attempts: item.attempts - 1,
+        next_attempt_at: Math.max(now, result.untilMs),
+      })
+      return
+    }
     if (result.kind === 'done') {
       await repo.transition(this.ctx.db, item.id, 'sending', 'done', now, { attempts: item.attempts, last_error: '' })
       return

@@ -90,6 +90,10 @@ export interface MessageView {
   mentionIds: number[]
   notice: NoticeView | null
   system: { action: string; actorName: string; detail: string } | null
+  /** Someone outside the staff, writing in a linked Telegram group (author is then null). */
+  guest: { name: string } | null
+  /** The message came in through Telegram. */
+  via: 'telegram' | null
 }
 
 export interface EventMap {
@@ -120,6 +124,10 @@ export interface EventMap {
   'directory.changed': { memberId: number }
   'page.changed': { pageId: number; title: string; showOnWall: boolean }
   'page.deleted': { pageId: number }
+  /** The bot confirmed a link, or the member unlinked from Telegram (to that member). */
+  'telegram.link_changed': { memberId: number; isLinked: boolean }
+  /** A Telegram group was linked to a conversation or unlinked (to managers). */
+  'telegram.group_changed': { chatId: number; conversationId: number | null }
   'presence.changed': {
     memberId: number
     presence: Presence

@@ -8,6 +8,7 @@ import type { PresenceTracker } from '../realtime/presence'
 import type { Outbox } from '../outbox/service'
 import type SQLite from 'better-sqlite3'
 import type { IntegrationStatus } from '../system/service'
+import type { TelegramService } from '../telegram/service'
 
 /** What every service needs; built once in buildApp and passed down. */
 export interface AppContext {
@@ -24,4 +25,6 @@ export interface AppContext {
   integrations: Map<string, () => IntegrationStatus>
   log: FastifyBaseLogger
   version: string
+  /** The Telegram bridge (idle until the owner connects a bot). */
+  telegram: TelegramService
 }

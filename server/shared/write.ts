@@ -3,7 +3,8 @@
  * the change, its events and (later) its outbox rows commit together in one SQLite
  * transaction, and live fan-out happens only after the commit.
  */
-import type { Transaction } from 'kysely'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { sql, type Transaction } from 'kysely'
 import type { DB } from '../db/schema'
 import type { Database } from '../db/database'
 import type { Clock } from './clock'
@@ -37,7 +38,33 @@ export function createWriter(db: Database, clock: Clock): Writer {
   const listeners: CommitListener[] = []
   const enqueueListeners: (() => void)[] = []
   const storedHooks: StoredHook[] = []
+  const current = new AsyncLocalStorage<WriteContext>()
+  // Work started inside a transaction may outlive it (fire-and-forget): it must not join a closed one.
+  const open = new WeakSet<WriteContext>()
+  const pendingOf = new WeakMap<WriteContext, NewEvent[]>()
+  let savepoints = 0
+  /** A joined write is a savepoint: if it fails, its rows and events go, the outer write goes on. */
+  const joined = async <T>(outer: WriteContext, work: (ctx: WriteContext) => Promise<T>): Promise<T> => {
+    const name = sql.raw(`bb_nested_${++savepoints}`)
+    const pending = pendingOf.get(outer) ?? []
+    const eventCount = pending.length
+    await sql`savepoint ${name}`.execute(outer.trx)
+    try {
+      const result = await work(outer)
+      await sql`release ${name}`.execute(outer.trx)
+      return result
+    } catch (error) {
+      await sql`rollback to ${name}`.execute(outer.trx)
+      await sql`release ${name}`.execute(outer.trx)
+      pending.length = eventCount
+      throw error
+    }
+  }
   const write = async <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> => {
+    // A write inside a write joins it: one transaction, one commit (e.g. a Telegram update
+    // and the saved offset). Code inside must use the transaction, never ctx.db.
+    const outer = current.getStore()
+    if (outer && open.has(outer)) return joined(outer, work)
     const callbacks: (() => void)[] = []
     let hasEnqueued = false
     const { result, stored } = await db.transaction().execute(async (trx) => {
@@ -53,23 +80,31 @@ export function createWriter(db: Database, clock: Clock): Writer {
           await insertOutboxItem(trx, now, item)
         },
       }
-      const result = await work(context)
-      const stored: StoredEvent[] = []
-      for (const event of pending) {
-        const row = await trx
-          .insertInto('event')
-          .values({
-            type: event.type,
-            ...audienceColumns(event.audience),
-            payload: JSON.stringify(event.data),
-            created_at: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-        stored.push({ ...event, id: row.id, at: now })
+      open.add(context)
+      pendingOf.set(context, pending)
+      try {
+        return await current.run(context, async () => {
+          const result = await work(context)
+          const stored: StoredEvent[] = []
+          for (const event of pending) {
+            const row = await trx
+              .insertInto('event')
+              .values({
+                type: event.type,
+                ...audienceColumns(event.audience),
+                payload: JSON.stringify(event.data),
+                created_at: now,
+              })
+              .returning('id')
+              .executeTakeFirstOrThrow()
+            stored.push({ ...event, id: row.id, at: now })
+          }
+          if (stored.length) for (const hook of storedHooks) await hook(context, stored)
+          return { result, stored }
+        })
+      } finally {
+        open.delete(context)
       }
-      if (stored.length) for (const hook of storedHooks) await hook(context, stored)
-      return { result, stored }
     })
     if (stored.length > 0) for (const listener of listeners) listener(stored)
     if (hasEnqueued) for (const listener of enqueueListeners) listener()

@@ -8,6 +8,7 @@ import * as conversations from './2026-11-22-1700-conversations'
 import * as wallDirectoryPages from './2026-11-22-1800-wall-directory-pages'
 import * as outboxOperations from './2026-11-22-1900-outbox-operations'
 import * as push from './2026-11-22-2000-push'
+import * as telegram from './2026-11-22-2100-telegram'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22-1800-wall-directory-pages': wallDirectoryPages,
   '2026-11-22-1900-outbox-operations': outboxOperations,
   '2026-11-22-2000-push': push,
+  '2026-11-22-2100-telegram': telegram,
 }

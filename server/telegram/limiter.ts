@@ -1,0 +1,73 @@
+/**
+ * Telegram's sending limits, kept in memory: about one message a second in a private chat,
+ * twenty a minute in a group and thirty a second overall. Each send reserves the earliest
+ * slot that keeps all three; a little margin absorbs network jitter. A 429 blocks the chat
+ * (or everything) for the time Telegram asks.
+ */
+export const PRIVATE_SPACING_MS = 1_100
+export const GROUP_WINDOW_MS = 61_000
+export const GROUP_PER_WINDOW = 20
+export const GLOBAL_WINDOW_MS = 1_050
+export const GLOBAL_PER_WINDOW = 30
+
+export class SendLimiter {
+  private readonly lastPrivate = new Map<number, number>()
+  private readonly groupSends = new Map<number, number[]>()
+  private globalSends: number[] = []
+  private readonly blocked = new Map<number, number>()
+  private globalBlocked = 0
+
+  /** The earliest time a message to this chat may go, without reserving it. */
+  earliest(chatId: number, isGroup: boolean, now: number): number {
+    let at = Math.max(now, this.blocked.get(chatId) ?? 0, this.globalBlocked)
+    for (let i = 0; i < 8; i++) {
+      const before = at
+      if (!isGroup) at = Math.max(at, (this.lastPrivate.get(chatId) ?? -Infinity) + PRIVATE_SPACING_MS)
+      else at = Math.max(at, windowSlot(this.groupSends.get(chatId) ?? [], at, GROUP_WINDOW_MS, GROUP_PER_WINDOW))
+      at = Math.max(at, windowSlot(this.globalSends, at, GLOBAL_WINDOW_MS, GLOBAL_PER_WINDOW))
+      if (at === before) break
+    }
+    return at
+  }
+
+  /** Takes the earliest slot for this chat and returns its time. */
+  reserve(chatId: number, isGroup: boolean, now: number): number {
+    const at = this.earliest(chatId, isGroup, now)
+    if (isGroup) this.groupSends.set(chatId, keep([...(this.groupSends.get(chatId) ?? []), at], now, GROUP_WINDOW_MS))
+    else this.lastPrivate.set(chatId, at)
+    this.globalSends = keep([...this.globalSends, at], now, GLOBAL_WINDOW_MS)
+    return at
+  }
+
+  /** Telegram answered 429: nothing to this chat (or, for a flood, to anyone) before `until`. */
+  block(chatId: number | null, until: number): void {
+    if (chatId === null) this.globalBlocked = Math.max(this.globalBlocked, until)
+    else this.blocked.set(chatId, Math.max(this.blocked.get(chatId) ?? 0, until))
+  }
+}
+
+/**
+ * The earliest time ≥ at where one more send keeps every window of `windowMs` at `limit`
+ * sends or fewer: in the sorted times, any limit + 1 consecutive sends span at least a window.
+ */
+function windowSlot(times: readonly number[], at: number, windowMs: number, limit: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  const candidates = [at, ...sorted.map((t) => t + windowMs).filter((t) => t > at)].sort((a, b) => a - b)
+  for (const slot of candidates) {
+    const withSlot = [...sorted, slot].sort((a, b) => a - b)
+    let isValid = true
+    for (let i = 0; i + limit < withSlot.length; i++) {
+      if ((withSlot[i + limit] as number) - (withSlot[i] as number) < windowMs) {
+        isValid = false
+        break
+      }
+    }
+    if (isValid) return slot
+  }
+  return at
+}
+
+/** Forgets sends that can no longer share a window with anything sent from now on. */
+function keep(times: number[], now: number, windowMs: number): number[] {
+  return times.filter((t) => t > now - windowMs)
+}

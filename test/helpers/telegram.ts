@@ -1,0 +1,151 @@
+/**
+ * The real app wired to the Telegram fake on loopback: a bot connected by the owner, short
+ * long-polls, and a clock that runs (Telegram's limits are about real seconds).
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Test } from 'tap'
+import { buildApp } from '../../server/app'
+import { loadConfig } from '../../server/config'
+import { ManualClock } from '../../server/shared/clock'
+import type { App } from '../../server/shared/app-types'
+import type { AppContext } from '../../server/shared/context'
+import { bodyOf, setupOwner, type SignedInMember } from './app'
+import { as, eventually } from './chat'
+import { startTelegramFake, type TelegramFake, type TelegramFakeOptions, type UserHandle } from './telegram-fake'
+
+export const BOT_TOKEN = '7000001:AAHbackboardTestTokenForTheFakeBotApi_x'
+export const BOT_USERNAME = 'corner_shop_bot'
+
+/** Real time, which tests can still move forward (for reminders, expiry). */
+export class RunningClock extends ManualClock {
+  private offset = 0
+  constructor() {
+    super(Date.now())
+  }
+  override now(): number {
+    return Date.now() + this.offset
+  }
+  override advance(ms: number): void {
+    this.offset += ms
+  }
+  override set(time: number): void {
+    this.offset = time - Date.now()
+  }
+}
+
+export interface TelegramApp {
+  app: App
+  ctx: AppContext
+  fake: TelegramFake
+  owner: SignedInMember
+  dataDir: string
+  clock: RunningClock
+  /** Closes the app only (the data folder and the fake stay), to start it again. */
+  restart(): Promise<void>
+}
+
+export interface TelegramAppOptions {
+  fake?: Partial<TelegramFakeOptions>
+  /** Leave the bot unconnected. */
+  isUnconnected?: boolean
+  jobIntervalMs?: number
+}
+
+async function build(dataDir: string, fake: TelegramFake, clock: RunningClock, jobIntervalMs?: number) {
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    PUBLIC_URL: 'https://shop.example.org',
+  })
+  const built = await buildApp({
+    config,
+    clock,
+    logger: false,
+    webRoot: null,
+    telegramPollTimeoutS: 1,
+    outboxPollMs: 100,
+    ...(jobIntervalMs === undefined ? {} : { jobIntervalMs }),
+  })
+  await built.app.ready()
+  return built
+}
+
+export async function startTelegramApp(t: Test, options: TelegramAppOptions = {}): Promise<TelegramApp> {
+  const fake = await startTelegramFake({
+    token: BOT_TOKEN,
+    botUsername: BOT_USERNAME,
+    botFirstName: 'Corner Shop',
+    ...options.fake,
+  })
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-telegram-'))
+  const clock = new RunningClock()
+  let built = await build(dataDir, fake, clock, options.jobIntervalMs)
+  const owner = await setupOwner(built.app)
+  const state: TelegramApp = {
+    app: built.app,
+    ctx: built.ctx,
+    fake,
+    owner,
+    dataDir,
+    clock,
+    restart: async () => {
+      await state.app.close()
+      built = await build(dataDir, fake, clock, options.jobIntervalMs)
+      state.app = built.app
+      state.ctx = built.ctx
+    },
+  }
+  t.teardown(async () => {
+    await state.app.close()
+    await fake.stop()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+  if (!options.isUnconnected) {
+    const connected = await as(state.app, owner, 'PUT', '/api/telegram/bot', { token: BOT_TOKEN })
+    if (connected.statusCode !== 200) throw new Error(`connect failed: ${connected.statusCode} ${connected.body}`)
+  }
+  return state
+}
+
+/** Links `member` to the Telegram user `handle` the way a person does: code in the app, /start in Telegram. */
+export async function link(tg: TelegramApp, member: SignedInMember, handle: UserHandle): Promise<void> {
+  const response = await as(tg.app, member, 'POST', '/api/telegram/me/link-code', {})
+  if (response.statusCode !== 200) throw new Error(`link code failed: ${response.statusCode} ${response.body}`)
+  handle.start(bodyOf<{ code: string }>(response).code)
+  const isLinked = await eventually(async () => {
+    const me = await as(tg.app, member, 'GET', '/api/telegram/me')
+    return bodyOf<{ link: unknown }>(me).link !== null
+  }, 8000)
+  if (!isLinked) throw new Error('the link was not confirmed')
+}
+
+/** Waits until the bot has sent `count` messages to a chat (not deleted); returns them. */
+export async function botMessagesIn(fake: TelegramFake, chatId: number, count: number, timeoutMs = 8000) {
+  await eventually(() => fake.botMessages(chatId).length >= count, timeoutMs)
+  return fake.botMessages(chatId)
+}
+
+/** Waits until nothing of the telegram channel is pending or in flight. */
+export async function outboxDrained(ctx: AppContext, timeoutMs = 15000): Promise<boolean> {
+  return eventually(
+    async () => {
+      const row = await ctx.db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('channel', '=', 'telegram')
+        .where('state', 'in', ['pending', 'sending'])
+        .executeTakeFirst()
+      return Number(row?.n ?? 0) === 0
+    },
+    timeoutMs,
+    50,
+  )
+}
+
+/** Marks a member away (the mirror's default rule) through the API, like the app's status menu. */
+export async function setAway(app: App, member: SignedInMember): Promise<void> {
+  const response = await as(app, member, 'PUT', '/api/me/status', { shiftStatus: 'away', untilMinutes: null })
+  if (response.statusCode !== 200) throw new Error(`away failed: ${response.statusCode} ${response.body}`)
+}
