@@ -29,6 +29,7 @@ import { actorFor, hashCode, type TelegramService } from './service'
 export const DOWNLOAD_LIMIT = 20 * 1024 * 1024
 const STRANGER_REPLY_EVERY_MS = 10 * 60_000
 const MUTE_HOURS = 8
+const CONFIRM_AGAIN_AFTER_MS = 10 * 60_000
 
 const STRANGER_TEXT =
   'Hello! This bot carries messages for the staff of a shop, and it only talks to staff who linked their account in the app. ' +
@@ -71,6 +72,7 @@ function fullName(user: TgUser): string {
 export class Inbound {
   private readonly strangerRepliedAt = new Map<number, number>()
   private readonly failures = new Map<number, number>()
+  private readonly confirmed = new Map<number, { conversationId: number; at: number }>()
 
   constructor(private readonly service: TelegramService) {}
 
@@ -232,7 +234,10 @@ export class Inbound {
           await this.reply(update, chat, escapeHtml(result.message))(w)
           return
         }
-        if (!isReply) {
+        // Say where a message that was not a reply went, once per conversation and stretch of time.
+        const said = this.confirmed.get(chat.id)
+        if (!isReply && (said?.conversationId !== target || w.now - said.at > CONFIRM_AGAIN_AFTER_MS)) {
+          this.confirmed.set(chat.id, { conversationId: target, at: w.now })
           const name = await this.conversationName(w, target, actor.member.id)
           await this.reply(update, chat, `Sent to ${escapeHtml(name)}.`)(w)
         }

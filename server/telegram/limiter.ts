@@ -4,11 +4,11 @@
  * slot that keeps all three; a little margin absorbs network jitter. A 429 blocks the chat
  * (or everything) for the time Telegram asks.
  */
-export const PRIVATE_SPACING_MS = 1_100
+export const PRIVATE_SPACING_MS = 1_050
 export const GROUP_WINDOW_MS = 61_000
 export const GROUP_PER_WINDOW = 20
-export const GLOBAL_WINDOW_MS = 1_050
-export const GLOBAL_PER_WINDOW = 30
+/** Overall: evenly spaced, 25 a second, so delays on a busy machine cannot bunch 30 into one second. */
+export const GLOBAL_SPACING_MS = 40
 
 export class SendLimiter {
   private readonly lastPrivate = new Map<number, number>()
@@ -24,7 +24,7 @@ export class SendLimiter {
       const before = at
       if (!isGroup) at = Math.max(at, (this.lastPrivate.get(chatId) ?? -Infinity) + PRIVATE_SPACING_MS)
       else at = Math.max(at, windowSlot(this.groupSends.get(chatId) ?? [], at, GROUP_WINDOW_MS, GROUP_PER_WINDOW))
-      at = Math.max(at, windowSlot(this.globalSends, at, GLOBAL_WINDOW_MS, GLOBAL_PER_WINDOW))
+      at = Math.max(at, nextFree(this.globalSends, at, GLOBAL_SPACING_MS))
       if (at === before) break
     }
     return at
@@ -35,8 +35,21 @@ export class SendLimiter {
     const at = this.earliest(chatId, isGroup, now)
     if (isGroup) this.groupSends.set(chatId, keep([...(this.groupSends.get(chatId) ?? []), at], now, GROUP_WINDOW_MS))
     else this.lastPrivate.set(chatId, at)
-    this.globalSends = keep([...this.globalSends, at], now, GLOBAL_WINDOW_MS)
+    this.globalSends = keep([...this.globalSends, at], now, GLOBAL_SPACING_MS * 50)
     return at
+  }
+
+  /**
+   * The send reserved for `reservedAt` finished at `doneAt`: it reached Telegram somewhere in
+   * between, so count it at the later time (requests delayed on a busy machine bunch up).
+   */
+  settle(chatId: number, isGroup: boolean, reservedAt: number, doneAt: number): void {
+    const replace = (times: number[]) => {
+      const i = times.indexOf(reservedAt)
+      if (i >= 0) times[i] = Math.max(reservedAt, doneAt)
+    }
+    if (isGroup) replace(this.groupSends.get(chatId) ?? [])
+    else this.lastPrivate.set(chatId, Math.max(this.lastPrivate.get(chatId) ?? 0, doneAt))
   }
 
   /** Telegram answered 429: nothing to this chat (or, for a flood, to anyone) before `until`. */
@@ -65,6 +78,18 @@ function windowSlot(times: readonly number[], at: number, windowMs: number, limi
     if (isValid) return slot
   }
   return at
+}
+
+/** The earliest time ≥ at that is at least `spacing` away from every reserved time. */
+function nextFree(times: readonly number[], at: number, spacing: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let slot = at
+  for (const t of sorted) {
+    if (t + spacing <= slot) continue
+    if (t - spacing >= slot) break
+    slot = t + spacing
+  }
+  return slot
 }
 
 /** Forgets sends that can no longer share a window with anything sent from now on. */

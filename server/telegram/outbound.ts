@@ -346,7 +346,7 @@ export class Outbound {
   }
 
   /** Waits for this chat's next slot, or throws Deferred when it is further than MAX_WAIT_MS. */
-  private async takeSlot(chatId: number, isGroup: boolean): Promise<void> {
+  private async takeSlot(chatId: number, isGroup: boolean): Promise<number> {
     const now = this.ctx.clock.now()
     const held = this.deferredUntil.get(chatId) ?? 0
     if (held > now) throw new Deferred(held)
@@ -357,14 +357,18 @@ export class Outbound {
     }
     const at = this.limiter.reserve(chatId, isGroup, now)
     if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now))
+    return at
   }
 
   /** Calls Telegram for one chat; a 429 blocks the chat for as long as Telegram says. */
   private async call<T>(chatId: number, isGroup: boolean, request: () => Promise<T>): Promise<T> {
-    await this.takeSlot(chatId, isGroup)
+    const slot = await this.takeSlot(chatId, isGroup)
     try {
-      return await request()
+      const result = await request()
+      this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
+      return result
     } catch (error) {
+      this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
       const failure = classify(error)
       if (failure.kind === 'rate_limited') {
         this.rateLimitedCount++

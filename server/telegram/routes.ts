@@ -98,7 +98,6 @@ export function registerTelegramRoutes(app: App, telegram: TelegramService): voi
       schema: {
         tags,
         summary: 'A one-time link to open in Telegram (t.me/<bot>?start=<code>), valid 15 minutes',
-        body: Body({}),
         response: withErrors({
           200: Type.Object({ url: Type.String(), code: Type.String(), expiresAt: Type.Number() }),
         }),

@@ -73,14 +73,16 @@ async function build(dataDir: string, fake: TelegramFake, clock: RunningClock, j
 }
 
 export async function startTelegramApp(t: Test, options: TelegramAppOptions = {}): Promise<TelegramApp> {
+  const clock = new RunningClock()
+  // The fake keeps Telegram's time windows on the app's clock, so a test can skip ahead.
   const fake = await startTelegramFake({
     token: BOT_TOKEN,
     botUsername: BOT_USERNAME,
     botFirstName: 'Corner Shop',
+    now: () => clock.now(),
     ...options.fake,
   })
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-telegram-'))
-  const clock = new RunningClock()
   let built = await build(dataDir, fake, clock, options.jobIntervalMs)
   const owner = await setupOwner(built.app)
   const state: TelegramApp = {

@@ -31,6 +31,7 @@ import { SettingsPage } from './features/settings/settings-page'
 import { SetupPage } from './features/setup/setup-page'
 import { AppVersion } from './features/system/app-version'
 import { SystemPage } from './features/system/system-page'
+import { TelegramPage } from './features/telegram/telegram-page'
 import { DirectoryPage } from './features/directory/directory-page'
 import { DisplaysPage } from './features/displays/displays-page'
 import { infoPagesRoute } from './features/pages/routes'
@@ -113,6 +114,11 @@ function SignedIn() {
   )
 }
 
+/** The Telegram page: the bot for whoever changes settings, linked groups for managers. */
+function canTelegram(): boolean {
+  return can('settings.manage') || can('members.manage')
+}
+
 /** Paths that belong to signing in or joining lead home once you are in. */
 const SIGNED_OUT_PATHS = ['/login', '/setup', '/waiting']
 
@@ -138,6 +144,7 @@ function Routes() {
   if (path === '/audit') return isOwner.value ? <AuditPage /> : <NotAllowed />
   if (path === '/settings') return can('settings.manage') ? <SettingsPage /> : <NotAllowed />
   if (path === '/system') return isOwner.value ? <SystemPage /> : <NotAllowed />
+  if (path === '/telegram') return canTelegram() ? <TelegramPage /> : <NotAllowed />
   if (path === '/directory') return <DirectoryPage />
   if (path === '/displays') return can('members.manage') ? <DisplaysPage /> : <NotAllowed />
   const pair = matchPath('/pair/:code', path)
@@ -220,6 +227,8 @@ function navItems(isPhone: boolean): NavItem[] {
   if (can('settings.manage')) {
     extras.push({ href: '/settings', label: t('nav.settings'), icon: 'settings', match: (p) => p === '/settings' })
   }
+  if (canTelegram())
+    extras.push({ href: '/telegram', label: t('nav.telegram'), icon: 'send', match: (p) => p === '/telegram' })
   const account: NavItem = { href: '/account', label: t('nav.account'), icon: 'user', match: (p) => p === '/account' }
   if (!isPhone) return [...items, account, ...extras]
   // At most five tabs: Account moves to the More page when there is no room.

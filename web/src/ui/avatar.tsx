@@ -8,12 +8,20 @@ export function initialsOf(name: string): string {
   return (first + last).toUpperCase()
 }
 
-export function Avatar({ name, size = 'medium' }: { name: string; size?: 'small' | 'medium' | 'large' }) {
+interface AvatarProps {
+  name: string
+  size?: 'small' | 'medium' | 'large'
+  /** Grey, for someone who is not a member (a guest from a Telegram group). */
+  isNeutral?: boolean
+}
+
+export function Avatar({ name, size = 'medium', isNeutral }: AvatarProps) {
   let hash = 0
   for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0
   const hue = HUES[hash % HUES.length] ?? 190
+  const tone = isNeutral ? 'avatar-neutral' : `avatar-hue-${hue}`
   return (
-    <span class={`avatar avatar-${size} avatar-hue-${hue}`} aria-hidden="true">
+    <span class={`avatar avatar-${size} ${tone}`} aria-hidden="true">
       {initialsOf(name)}
     </span>
   )

@@ -58,6 +58,9 @@ type LinkButtonProps = JSX.HTMLAttributes<HTMLAnchorElement> & {
   isBlock?: boolean
   isSmall?: boolean
   download?: boolean | string
+  /** For links that leave Backboard (a t.me link opens the Telegram app). */
+  target?: string
+  rel?: string
   children?: ComponentChildren
 }
 

@@ -192,6 +192,46 @@ export function CheckField({ label, checked, onChecked, hint, disabled, isSwitch
   )
 }
 
+interface RadioGroupProps<T extends string> {
+  legend: string
+  value: T
+  onValue: (value: T) => void
+  options: readonly { value: T; label: string; hint?: string }[]
+  disabled?: boolean
+  name?: string
+}
+
+/** One choice out of a few, each with a line of explanation; every row is a touch target. */
+export function RadioGroup<T extends string>({ legend, value, onValue, options, disabled, name }: RadioGroupProps<T>) {
+  const id = useId()
+  return (
+    <fieldset class="checks radios" disabled={disabled}>
+      <legend class="field-label">{legend}</legend>
+      {options.map((option) => (
+        <div key={option.value} class={['check', disabled ? 'check-disabled' : ''].filter(Boolean).join(' ')}>
+          <input
+            id={`${id}-${option.value}`}
+            name={name ?? id}
+            type="radio"
+            value={option.value}
+            checked={option.value === value}
+            onChange={() => onValue(option.value)}
+            aria-describedby={option.hint ? `${id}-${option.value}-hint` : undefined}
+          />
+          <label for={`${id}-${option.value}`}>
+            <span class="check-label">{option.label}</span>
+            {option.hint ? (
+              <span class="check-hint" id={`${id}-${option.value}-hint`}>
+                {option.hint}
+              </span>
+            ) : null}
+          </label>
+        </div>
+      ))}
+    </fieldset>
+  )
+}
+
 /** A form-level error, e.g. "wrong password" or "network down". */
 export function FormError({ message }: { message: string | null | undefined }) {
   if (!message) return null

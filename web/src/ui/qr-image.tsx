@@ -1,4 +1,6 @@
-/** Renders the server's QR SVG as an image: never as HTML, so nothing in it can run. */
+/** Renders a QR SVG as an image: never as HTML, so nothing in it can run. */
+import { useEffect, useState } from 'preact/hooks'
+
 interface QrImageProps {
   svg: string
   alt: string
@@ -15,4 +17,28 @@ export function QrImage({ svg, alt, size = 240 }: QrImageProps) {
       height={size}
     />
   )
+}
+
+/**
+ * A QR code drawn in the browser, for addresses the server does not draw (a t.me link).
+ * The encoder is loaded only when one is shown, to keep it out of the first load.
+ */
+export function QrCode({ text, alt, size = 240 }: { text: string; alt: string; size?: number }) {
+  const [svg, setSvg] = useState<string | null>(null)
+  useEffect(() => {
+    let isCurrent = true
+    setSvg(null)
+    void import('qrcode')
+      // The same look as the server's codes (server/auth/invites-service.ts).
+      .then((QRCode) => QRCode.toString(text, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }))
+      .then((drawn) => {
+        if (isCurrent) setSvg(drawn)
+      })
+      .catch(() => undefined)
+    return () => {
+      isCurrent = false
+    }
+  }, [text])
+  if (!svg) return <span class="qr qr-placeholder" aria-hidden="true" />
+  return <QrImage svg={svg} alt={alt} size={size} />
 }

@@ -19,6 +19,7 @@ import { passwordProblem } from '../auth/account-rules'
 import { ShiftStatusButton } from '../chat/presence'
 import { describeUserAgent } from './user-agent'
 import { NotificationsSection } from '../notifications/notifications-section'
+import { TelegramSection } from '../telegram/telegram-account'
 
 export function AccountPage() {
   const [isSigningOut, setSigningOut] = useState(false)
@@ -32,6 +33,7 @@ export function AccountPage() {
         <ShiftStatusButton isLarge />
       </Section>
       <NotificationsSection />
+      <TelegramSection />
       <Section title={t('account.accessTitle')} id="my-access">
         {held.length ? (
           <ul class="plain-list">

@@ -36,9 +36,15 @@ const ACTIONS: Record<AuditAction, true> = {
   'display.paired': true,
   'member.erased': true,
   'data.exported': true,
+  'telegram.connected': true,
+  'telegram.disconnected': true,
+  'telegram.linked': true,
+  'telegram.unlinked': true,
+  'telegram.group_linked': true,
+  'telegram.group_unlinked': true,
 }
 
-const GROUPS = ['login.', 'member.', 'invite.'] as const
+const GROUPS = ['login.', 'member.', 'invite.', 'telegram.'] as const
 
 export function actionLabel(action: string): string {
   const key = `audit.action.${action}`
@@ -103,7 +109,12 @@ function detailPart(key: string, value: unknown): string {
       return t('audit.detail.username', { username: String(value) })
     case 'shopName':
     case 'timezone':
+    case 'bot':
+    case 'telegram':
+    case 'group':
       return String(value)
+    case 'conversation':
+      return `#${String(value)}`
   }
   if (isRole((value as { from?: unknown })?.from)) {
     const change = value as { from: Role; to: Role }

@@ -15,7 +15,7 @@ import type {
 } from '../../../../server/conversations/schemas'
 import type {
   AttachmentView,
-  MessageView,
+  MessageView as ServerMessageView,
   NoticeView,
   PersonRef,
   Presence,
@@ -25,7 +25,15 @@ import type {
 import { ApiError, query, request } from '../../lib/api'
 import { t } from '../../lib/i18n'
 
-export type { AttachmentView, MessageView, NoticeView, PersonRef, Presence, ReactionView, ShiftStatus }
+export type { AttachmentView, NoticeView, PersonRef, Presence, ReactionView, ShiftStatus }
+/**
+ * A message as the web app holds it. `guest` and `via` came with the Telegram bridge: messages
+ * cached offline before it lack them, so they may be missing (read them as null).
+ */
+export type MessageView = Omit<ServerMessageView, 'guest' | 'via'> & {
+  guest?: ServerMessageView['guest'] | undefined
+  via?: ServerMessageView['via'] | undefined
+}
 export type ConversationItem = Static<typeof ConversationListItemSchema>
 export type Conversation = Static<typeof ConversationSchema>
 export type ConversationDetail = Static<typeof ConversationDetailSchema>

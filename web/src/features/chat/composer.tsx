@@ -12,6 +12,7 @@ import { newClientKey, type MessageView, type PersonRef } from './chat-api'
 import { AttachMenu, MicButton, RecordingBar, TrayView, useAttachmentTray, useVoiceRecorder } from './composer-parts'
 import { plainPreview } from './markdown'
 import { enqueue } from './outbox'
+import { authorNameOf } from './people'
 
 const TYPING_EVERY_MS = 3_000
 const MAX_SUGGESTIONS = 6
@@ -137,7 +138,7 @@ export function Composer(props: ComposerProps) {
         ? {
             replyToId: replyTo.id,
             replyTo: {
-              authorName: replyTo.author?.displayName ?? '',
+              authorName: authorNameOf(replyTo, ''),
               excerpt: plainPreview(replyTo.body).slice(0, 140),
             },
           }
@@ -217,7 +218,7 @@ export function Composer(props: ComposerProps) {
         <div class="composer-bar">
           <Icon name="reply" size={18} />
           <span class="composer-bar-text">
-            <strong>{t('chat.replyingTo', { name: replyTo.author?.displayName ?? '' })}</strong>
+            <strong>{t('chat.replyingTo', { name: authorNameOf(replyTo, '') })}</strong>
             <span>{plainPreview(replyTo.notice?.title ?? replyTo.body) || t('chat.attachmentOnly')}</span>
           </span>
           <button type="button" class="icon-button" aria-label={t('chat.cancelReply')} onClick={props.onCancelReply}>

@@ -58,6 +58,8 @@ function rowsOf(messages: readonly MessageView[]): Row[] {
       previous.kind === 'system' ||
       previous.kind === 'notice' ||
       previous.author?.id !== message.author?.id ||
+      // Two Telegram guests in a row are two people, though neither has a member id.
+      (previous.guest?.name ?? null) !== (message.guest?.name ?? null) ||
       message.createdAt - previous.createdAt > GROUP_GAP_MS
     rows.push({ kind: 'message', message, isGroupStart })
     previous = message

@@ -19,7 +19,7 @@ import { Attachments, LocationChip } from './attachments'
 import type { AckResult, MessageView, ReactionView } from './chat-api'
 import { Markdown, plainPreview } from './markdown'
 import { discard, retry, type PendingSend } from './outbox'
-import { memberName } from './people'
+import { authorNameOf, memberName } from './people'
 
 export const QUICK_EMOJI = [
   '👍',
@@ -153,7 +153,10 @@ export function MessageItem({
   const myId = me.value?.member.id
   const isMine = message.author?.id === myId
   const isDeleted = message.deletedAt !== null
-  const authorName = message.author?.displayName ?? t('chat.someone')
+  // Older cached messages have neither field: read missing as null.
+  const guest = message.guest ?? null
+  const isViaTelegram = message.via === 'telegram'
+  const authorName = authorNameOf(message)
   const openSheet = () => {
     if (!isDeleted) setSheetOpen(true)
   }
@@ -184,10 +187,23 @@ export function MessageItem({
   return (
     <div class={classes.filter(Boolean).join(' ')} id={`m-${message.id}`} data-message-id={message.id}>
       {!isMine && showAuthor ? (
-        <span class="msg-avatar">{isGroupStart ? <Avatar name={authorName} size="small" /> : null}</span>
+        <span class="msg-avatar">
+          {isGroupStart ? <Avatar name={authorName} size="small" isNeutral={!!guest} /> : null}
+        </span>
       ) : null}
       <div class="msg-main">
-        {isGroupStart && showAuthor && !isMine ? <span class="msg-author">{authorName}</span> : null}
+        {isGroupStart && showAuthor && !isMine ? (
+          guest ? (
+            <span class="msg-author msg-author-guest">
+              {authorName}{' '}
+              <span class="badge msg-guest-badge" title={t('telegram.guestHint')}>
+                {t('telegram.guest')}
+              </span>
+            </span>
+          ) : (
+            <span class="msg-author">{authorName}</span>
+          )
+        ) : null}
         <div
           class="msg-bubble"
           onClick={(event) => {
@@ -216,6 +232,12 @@ export function MessageItem({
             </>
           )}
           <span class="msg-meta">
+            {isViaTelegram ? (
+              <span class="msg-via" title={t('telegram.viaHint')}>
+                <Icon name="send" size={12} />
+                {t('telegram.via')}
+              </span>
+            ) : null}
             {message.editedAt && !isDeleted ? <span class="msg-edited">{t('chat.edited')}</span> : null}
             <time dateTime={new Date(message.createdAt).toISOString()}>{formatTime(message.createdAt)}</time>
           </span>
@@ -286,7 +308,7 @@ function MessageSheet({
   return (
     <Dialog title={t('chat.messageTitle')} onClose={onClose} label={t('chat.messageSheet')}>
       <p class="sheet-preview">
-        <strong>{message.author?.displayName ?? t('chat.someone')}: </strong>
+        <strong>{authorNameOf(message)}: </strong>
         {plainPreview(message.notice?.title ?? message.body).slice(0, 120) || t('chat.attachmentOnly')}
       </p>
       <div class="emoji-grid" role="group" aria-label={t('chat.react')}>

@@ -4,7 +4,7 @@ import { api, type MemberDetail } from '../../lib/api'
 import { t } from '../../lib/i18n'
 import { subscribeLive } from '../../lib/live'
 import { me } from '../../lib/session'
-import type { Conversation } from './chat-api'
+import type { Conversation, MessageView } from './chat-api'
 
 export const activeMembers = signal<readonly MemberDetail[] | null>(null)
 
@@ -63,4 +63,9 @@ export function listNames(names: readonly string[]): string {
   if (names.length === 3)
     return t('chat.threeNames', { a: names[0] as string, b: names[1] as string, c: names[2] as string })
   return t('chat.manyNames', { a: names[0] as string, b: names[1] as string, count: names.length - 2 })
+}
+
+/** Who wrote a message: the member, or the guest who wrote in a linked Telegram group. */
+export function authorNameOf(message: Pick<MessageView, 'author' | 'guest'>, fallback = t('chat.someone')): string {
+  return message.author?.displayName ?? message.guest?.name ?? fallback
 }

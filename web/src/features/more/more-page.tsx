@@ -16,6 +16,10 @@ export function MorePage() {
   if (isOwner.value) links.push({ href: '/audit', icon: 'audit', label: t('nav.audit'), hint: t('more.auditHint') })
   if (can('settings.manage'))
     links.push({ href: '/settings', icon: 'settings', label: t('nav.settings'), hint: t('more.settingsHint') })
+  if (can('settings.manage') || can('members.manage')) {
+    const hint = can('settings.manage') ? t('more.telegramHint') : t('more.telegramGroupsHint')
+    links.push({ href: '/telegram', icon: 'send', label: t('nav.telegram'), hint })
+  }
   if (isOwner.value)
     links.push({ href: '/system', icon: 'download', label: t('nav.system'), hint: t('more.systemHint') })
   if (can('members.manage'))

@@ -5,6 +5,7 @@
 import { enChat } from './en-chat'
 import { enPush } from './en-push'
 import { enSystem } from './en-system'
+import { enTelegram } from './en-telegram'
 import { enWall } from './en-wall'
 
 export const en = {
@@ -12,6 +13,7 @@ export const en = {
   ...enPush,
   ...enWall,
   ...enSystem,
+  ...enTelegram,
   'app.name': 'Backboard',
   'app.loading': 'Opening Backboard…',
   'app.unreachableTitle': 'Backboard is not answering',

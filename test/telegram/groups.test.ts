@@ -1,0 +1,164 @@
+/**
+ * A Telegram group linked to a channel, two-way: linked staff appear as themselves, other
+ * people as guests of that one conversation; the group gets at most 20 messages a minute.
+ */
+import t from 'tap'
+import { bodyOf, createMember } from '../helpers/app'
+import { as, eventually, historyOf, send } from '../helpers/chat'
+import { botMessagesIn, link, outboxDrained, startTelegramApp, type TelegramApp } from '../helpers/telegram'
+
+const bounded = { timeout: 60_000 }
+
+async function linkedGroup(tg: TelegramApp, name = 'floor') {
+  const channel = await as(tg.app, tg.owner, 'POST', '/api/conversations', {
+    kind: 'channel',
+    name,
+    isPrivate: false,
+    memberIds: [],
+  })
+  const channelId = bodyOf<{ id: number }>(channel).id
+  const code = bodyOf<{ code: string; command: string; url: string }>(
+    await as(tg.app, tg.owner, 'POST', '/api/telegram/groups/link-code', { conversationId: channelId }),
+  )
+  const group = tg.fake.group({ title: 'Shop floor' })
+  const olga = tg.fake.user({ id: 7001, first_name: 'Olga', last_name: 'Guest' })
+  olga.in(group).command('link', code.code)
+  await botMessagesIn(tg.fake, group.id, 1)
+  return { channelId, group, olga, code }
+}
+
+t.test('a group: at most 20 a minute, the rest later, all in order', bounded, async (t) => {
+  const tg = await startTelegramApp(t, { fake: { enforceRateLimits: true, privacyMode: false } })
+  const channel = await as(tg.app, tg.owner, 'POST', '/api/conversations', {
+    kind: 'channel',
+    name: 'floor',
+    isPrivate: false,
+    memberIds: [],
+  })
+  const channelId = (channel.json() as { id: number }).id
+  const code = (
+    await as(tg.app, tg.owner, 'POST', '/api/telegram/groups/link-code', { conversationId: channelId })
+  ).json() as {
+    code: string
+  }
+  const group = tg.fake.group({ title: 'Shop floor' })
+  const olga = tg.fake.user({ id: 7001, first_name: 'Olga' })
+  olga.in(group).command('link', code.code)
+  await botMessagesIn(tg.fake, group.id, 1)
+  for (let i = 1; i <= 24; i++) await send(tg.app, tg.owner, channelId, `floor ${i}`)
+  await eventually(() => tg.fake.botMessages(group.id).length >= 21, 10_000)
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  t.equal(tg.fake.botMessages(group.id).length, 20, 'the link reply and 19 messages, then it waits')
+  // A minute later (the clock skips ahead), the rest go.
+  tg.clock.advance(62_000)
+  tg.ctx.outbox.wake()
+  t.ok(await outboxDrained(tg.ctx, 15_000))
+  const texts = tg.fake
+    .botMessages(group.id)
+    .map((m) => m.text ?? '')
+    .filter((text) => text.startsWith('Olive Owner'))
+    .map((text) => text.split('\n')[1])
+  t.same(
+    texts,
+    Array.from({ length: 24 }, (_, i) => `floor ${i + 1}`),
+    'all 24, in order, once each',
+  )
+  t.same(tg.fake.violations, [], 'no violation of 20 a minute')
+})
+
+t.test('two-way: staff as themselves, others as guests of that conversation only', bounded, async (t) => {
+  const tg = await startTelegramApp(t, { fake: { privacyMode: false } })
+  const anna = await createMember(tg.app, tg.owner.cookie, { displayName: 'Anna Till' })
+  const annaHandle = tg.fake.user({ id: 5001, first_name: 'Anna' })
+  await link(tg, anna, annaHandle)
+  const { channelId, group, olga } = await linkedGroup(tg)
+  await as(tg.app, anna, 'POST', `/api/conversations/${channelId}/join`)
+  const [confirmation] = tg.fake.botMessages(group.id)
+  t.match(confirmation?.text, /linked to #floor/)
+
+  const groups = bodyOf<{ groups: { chatId: number; title: string; conversation: { id: number } }[] }>(
+    await as(tg.app, tg.owner, 'GET', '/api/telegram/groups'),
+  )
+  t.same(
+    groups.groups.map((g) => [g.chatId, g.title, g.conversation.id]),
+    [[group.id, 'Shop floor', channelId]],
+    'managers see the linked group',
+  )
+  const staffList = await as(tg.app, anna, 'GET', '/api/telegram/groups')
+  t.equal(staffList.statusCode, 403, 'staff do not manage groups')
+  const board = bodyOf<{ id: number }[]>(await as(tg.app, tg.owner, 'GET', '/api/conversations')).find(
+    (c) => (c as unknown as { kind: string }).kind === 'board',
+  )
+  const boardCode = await as(tg.app, tg.owner, 'POST', '/api/telegram/groups/link-code', { conversationId: board?.id })
+  t.equal(boardCode.statusCode, 400, 'the board cannot be linked to a group')
+
+  // The app to the group.
+  await send(tg.app, tg.owner, channelId, 'Delivery is here, who can help?')
+  const inGroup = await botMessagesIn(tg.fake, group.id, 2)
+  t.match(inGroup.at(-1)?.text, /Olive Owner\nDelivery is here, who can help\?/)
+
+  // A guest in the group writes: it shows in the channel with their Telegram name.
+  olga.in(group).text('I can, in 5 minutes')
+  // Anna (linked staff, in the channel) replies in the group: as herself, as a reply.
+  annaHandle.in(group).reply(inGroup.at(-1) as { message_id: number }, 'Me too')
+  t.ok(
+    await eventually(async () => (await historyOf(tg.app, tg.owner, channelId)).some((m) => m.body === 'Me too'), 8000),
+  )
+  const history = await historyOf(tg.app, tg.owner, channelId)
+  const guest = history.find((m) => m.body === 'I can, in 5 minutes')
+  t.equal(guest?.author, null, 'a guest is not a member')
+  t.same(guest?.guest, { name: 'Olga Guest' }, 'shown with their Telegram name')
+  t.equal(guest?.via, 'telegram')
+  const annas = history.find((m) => m.body === 'Me too')
+  t.equal(annas?.author?.id, anna.id, 'linked staff appear as themselves')
+  t.equal(
+    annas?.replyTo?.id,
+    history.find((m) => m.body.startsWith('Delivery'))?.id,
+    'a reply in the group is a reply in the app',
+  )
+
+  // What came from the group is not echoed back to it.
+  await outboxDrained(tg.ctx)
+  const echoed = tg.fake.botMessages(group.id).filter((m) => /Me too|I can, in 5/.test(m.text ?? ''))
+  t.equal(echoed.length, 0, 'no echo')
+
+  // Photos from a guest are stored like any other.
+  olga.in(group).photo(Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex'), { caption: 'the van' })
+  t.ok(
+    await eventually(
+      async () =>
+        (await historyOf(tg.app, tg.owner, channelId)).some((m) => m.body === 'the van' && m.attachments.length === 1),
+      8000,
+    ),
+    "a guest's photo arrives",
+  )
+
+  // The guest gets nothing beyond the group: in a private chat, the stranger answer.
+  olga.text('what else is going on in the shop?')
+  olga.command('board')
+  const privateAnswers = await botMessagesIn(tg.fake, olga.chat.id, 1)
+  t.match(privateAnswers[0]?.text, /only talks to staff/)
+  await outboxDrained(tg.ctx)
+  t.equal(tg.fake.botMessages(olga.chat.id).length, 1, 'one polite answer, nothing else')
+
+  // A group nobody linked: the bot stays silent there and posts nothing.
+  const other = tg.fake.group({ title: 'Random group' })
+  olga.in(other).text('hello bot')
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  t.equal(tg.fake.botMessages(other.id).length, 0, 'silent in unlinked groups')
+
+  // Unlinking from the app: the group is told, nothing more is mirrored.
+  t.equal((await as(tg.app, tg.owner, 'DELETE', `/api/telegram/groups/${group.id}`)).statusCode, 200)
+  await outboxDrained(tg.ctx)
+  const count = tg.fake.botMessages(group.id).length
+  t.match(tg.fake.botMessages(group.id).at(-1)?.text, /no longer linked/)
+  await send(tg.app, tg.owner, channelId, 'Not for the group any more')
+  olga.in(group).text('still here?')
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  await outboxDrained(tg.ctx)
+  t.equal(tg.fake.botMessages(group.id).length, count, 'nothing mirrored after unlinking')
+  t.notOk(
+    (await historyOf(tg.app, tg.owner, channelId)).some((m) => m.body === 'still here?'),
+    'nothing taken in after unlinking',
+  )
+})
