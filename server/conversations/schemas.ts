@@ -217,6 +217,7 @@ export const SearchHitSchema = Type.Object({
   conversationName: Type.String(),
   conversationKind: Type.String(),
   author: Nullable(PersonRefSchema),
+  guestName: Nullable(Type.String()),
   createdAt: Type.Number(),
   kind: Type.String(),
   snippet: Type.String(),

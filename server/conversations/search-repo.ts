@@ -18,6 +18,7 @@ export interface SearchRow {
   id: number
   conversation_id: number
   author_id: number | null
+  guest_name: string | null
   created_at: number
   kind: string
   snippet: string
@@ -32,7 +33,7 @@ export async function searchMessages(db: Kysely<DB>, f: SearchFilter): Promise<S
   if (f.from !== undefined) conditions.push(sql`m.created_at >= ${f.from}`)
   if (f.to !== undefined) conditions.push(sql`m.created_at < ${f.to}`)
   const result = await sql<SearchRow>`
-    select m.id, m.conversation_id, m.author_id, m.created_at, m.kind,
+    select m.id, m.conversation_id, m.author_id, m.guest_name, m.created_at, m.kind,
            snippet(message_fts, -1, char(2), char(3), '…', 16) as snippet
     from message_fts
     join message m on m.id = message_fts.rowid

@@ -33,6 +33,8 @@ export interface SearchHit {
   conversationName: string
   conversationKind: string
   author: { id: number; username: string; displayName: string } | null
+  /** A guest from a linked Telegram group (author is then null). */
+  guestName: string | null
   createdAt: number
   kind: string
   /** Text around the match; matched words are wrapped in \u0002 … \u0003. */
@@ -86,6 +88,7 @@ export async function search(ctx: AppContext, actor: Actor, query: SearchQuery):
         conversationName: hit.title,
         conversationKind: 'page',
         author: null,
+        guestName: null,
         createdAt: 0,
         kind: 'page',
         snippet: hit.snippet,
@@ -102,6 +105,7 @@ export async function search(ctx: AppContext, actor: Actor, query: SearchQuery):
         conversation?.kind === 'direct' ? (directNames.get(row.conversation_id) ?? '') : (conversation?.name ?? ''),
       conversationKind: conversation?.kind ?? 'channel',
       author: author ? personRef(author) : null,
+      guestName: row.guest_name,
       createdAt: row.created_at,
       kind: row.kind,
       snippet: row.snippet,

@@ -18,6 +18,7 @@ import { hydrateMessages } from '../conversations/views'
 import { openStoredFile } from '../files/service'
 import { classify } from './client'
 import { SendLimiter } from './limiter'
+import { webmOpusToOgg } from './opus'
 import { CAPTION_LIMIT, MESSAGE_LIMIT, compose, escapeHtml, excerpt, formatTime, visibleLength } from './render'
 import type { TelegramService } from './service'
 
@@ -325,6 +326,7 @@ export class Outbound {
       case 'rate_limited':
         return { kind: 'defer', untilMs: this.ctx.clock.now() + failure.retryAfterS * 1000 }
       case 'unavailable':
+        this.service.deliveryFailed()
         return { kind: 'retry', error: failure.message }
       case 'unauthorized':
         return { kind: 'retry', error: `the bot token was refused: ${failure.message}`, afterMs: 300_000 }
@@ -366,6 +368,7 @@ export class Outbound {
     try {
       const result = await request()
       this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
+      void this.service.deliverySucceeded().catch(() => undefined)
       return result
     } catch (error) {
       this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
@@ -431,7 +434,9 @@ export class Outbound {
         .onConflict((oc) => oc.doNothing())
         .execute()
     }
-    if (payload.op === 'send' && payload.memberId !== null && record.conversationId !== null) {
+    // Where a plain message to the bot goes next. Not the board: staff answer a notice by replying to it.
+    const isConversation = payload.op === 'send' && (payload.reason === 'direct' || payload.reason === 'mention')
+    if (isConversation && payload.op === 'send' && payload.memberId !== null && record.conversationId !== null) {
       await this.ctx.db
         .updateTable('telegram_link')
         .set({ last_conversation_id: record.conversationId })
@@ -468,10 +473,22 @@ export class Outbound {
         ...(part.html ? { caption: part.html, parse_mode: 'HTML' } : {}),
         ...withMarkup,
       } as TelegramBotType.SendPhotoOptions
-      const data = fs.readFileSync(file.path)
-      const fileOptions = { filename: file.name || 'file', contentType: file.mime }
+      let data: Buffer = fs.readFileSync(file.path)
+      let fileOptions = { filename: file.name || 'file', contentType: file.mime }
+      let kind = part.kind
+      if (kind === 'voice' && file.mime === 'audio/webm') {
+        // Recorded in Chrome or on Android: same Opus audio, in the Ogg file Telegram plays.
+        const ogg = webmOpusToOgg(data)
+        if (ogg) {
+          data = ogg
+          fileOptions = {
+            filename: `${(file.name || 'voice-note').replace(/\.webm$/i, '')}.ogg`,
+            contentType: 'audio/ogg',
+          }
+        } else kind = 'document'
+      }
       const message = await this.call(chatId, isGroup, () => {
-        switch (part.kind) {
+        switch (kind) {
           case 'photo':
             return api.sendPhoto(chatId, data, options, fileOptions)
           case 'video':
@@ -800,7 +817,7 @@ function mediaKind(attachment: { kind: string; mime: string | null; size: number
     return 'photo'
   if (attachment.kind === 'video' && mime === 'video/mp4') return 'video'
   // Telegram plays OGG/Opus, MP3 and M4A as voice messages; anything else goes as a file.
-  if (attachment.kind === 'audio' && /^audio\/(ogg|mpeg|mp4)$/.test(mime)) return 'voice'
+  if (attachment.kind === 'audio' && /^audio\/(ogg|mpeg|mp4|webm)$/.test(mime)) return 'voice'
   return 'document'
 }
 

@@ -291,7 +291,7 @@ export class TelegramService {
             ? 60_000
             : failure.kind === 'rate_limited'
               ? failure.retryAfterS * 1000
-              : Math.min(60_000, 500 * 2 ** Math.min(failures, 7))
+              : Math.min(15_000, 500 * 2 ** Math.min(failures, 5))
         await this.sleep(Math.round(wait * (0.8 + Math.random() * 0.4)))
       }
     }
@@ -323,17 +323,38 @@ export class TelegramService {
       .execute()
     if (wasFailing) {
       this.ctx.log.info('Telegram answers again')
-      // Telegram is back: what waited in the outbox goes now rather than at its back-off time.
-      await this.ctx.db
-        .updateTable('outbox')
-        .set({ next_attempt_at: now })
-        .where('channel', '=', TELEGRAM_CHANNEL)
-        .where('state', '=', 'pending')
-        .where('next_attempt_at', '>', now)
-        .execute()
-      this.outbound.resetBlocks()
-      this.ctx.outbox.wake()
+      await this.releaseQueue()
     }
+  }
+
+  private isDeliveryFailing = false
+
+  /** A delivery failed because Telegram could not be reached. */
+  deliveryFailed(): void {
+    this.isDeliveryFailing = true
+  }
+
+  /** A delivery got through: if Telegram was unreachable, what waits goes now and polling resumes. */
+  async deliverySucceeded(): Promise<void> {
+    if (!this.isDeliveryFailing) return
+    this.isDeliveryFailing = false
+    this.wakeSleep?.()
+    await this.releaseQueue()
+  }
+
+  /** Telegram is back: what waited in the outbox goes now rather than at its back-off time. */
+  private async releaseQueue(): Promise<void> {
+    const now = this.ctx.clock.now()
+    await this.ctx.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: now })
+      .where('channel', '=', TELEGRAM_CHANNEL)
+      .where('state', '=', 'pending')
+      .where('attempts', '>', 0)
+      .where('next_attempt_at', '>', now)
+      .execute()
+    this.outbound.resetBlocks()
+    this.ctx.outbox.wake()
   }
 
   private async pollFailed(message: string): Promise<void> {

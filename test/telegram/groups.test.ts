@@ -109,6 +109,14 @@ t.test('two-way: staff as themselves, others as guests of that conversation only
   t.equal(guest?.author, null, 'a guest is not a member')
   t.same(guest?.guest, { name: 'Olga Guest' }, 'shown with their Telegram name')
   t.equal(guest?.via, 'telegram')
+  const found = bodyOf<{ guestName: string | null; author: unknown }[]>(
+    await as(tg.app, tg.owner, 'GET', '/api/search?q=minutes'),
+  )
+  t.same(
+    found.map((hit) => [hit.author, hit.guestName]),
+    [[null, 'Olga Guest']],
+    'search shows the guest by name',
+  )
   const annas = history.find((m) => m.body === 'Me too')
   t.equal(annas?.author?.id, anna.id, 'linked staff appear as themselves')
   t.equal(

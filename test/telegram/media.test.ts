@@ -7,6 +7,7 @@ import t from 'tap'
 import { bodyOf, createMember } from '../helpers/app'
 import { as, eventually, historyOf, openDirect, send, tinyPng, upload } from '../helpers/chat'
 import { botMessagesIn, link, outboxDrained, setAway, startTelegramApp } from '../helpers/telegram'
+import { webmOpus } from '../helpers/webm'
 
 const bounded = { timeout: 40_000 }
 
@@ -163,4 +164,35 @@ t.test('attachments from the app leave as real Telegram media', bounded, async (
     'a voice-note reply comes back as a reply with the voice note',
   )
   void bodyOf
+})
+
+t.test('a voice note recorded in Chrome (WebM) arrives in Telegram as a voice message', bounded, async (t) => {
+  const tg = await startTelegramApp(t)
+  const anna = await createMember(tg.app, tg.owner.cookie, { displayName: 'Anna Till' })
+  const handle = tg.fake.user({ id: 5001, first_name: 'Anna' })
+  await link(tg, anna, handle)
+  await setAway(tg.app, anna)
+  const direct = await openDirect(tg.app, tg.owner, [anna])
+  const packets = Array.from({ length: 50 }, (_, i) => Buffer.concat([Buffer.from([0xf8]), Buffer.alloc(80, i)]))
+  const recorded = await tg.app.inject({
+    method: 'POST',
+    url: '/api/files?name=voice-note.webm&recorded=audio',
+    headers: { cookie: tg.owner.cookie, 'content-type': 'application/octet-stream' },
+    payload: webmOpus(packets),
+  })
+  t.equal(recorded.statusCode, 201)
+  t.equal(bodyOf<{ mime: string }>(recorded).mime, 'audio/webm')
+  await as(tg.app, tg.owner, 'POST', `/api/conversations/${direct}/messages`, {
+    body: '',
+    clientKey: 'webm-voice-1',
+    attachments: [{ fileId: bodyOf<{ id: number }>(recorded).id }],
+  })
+  t.ok(await outboxDrained(tg.ctx))
+  const call = tg.fake.calls('sendVoice').at(-1)
+  t.ok(call, 'sent with sendVoice')
+  const sent = call?.files[0]
+  t.equal(sent?.filename, 'voice-note.ogg')
+  t.equal(sent?.data.subarray(0, 4).toString(), 'OggS', 'as Ogg Opus')
+  t.ok(sent?.data.includes(packets[49] as Buffer), 'with the recorded audio')
+  t.equal(tg.fake.calls('sendDocument').length, 0, 'not as a file')
 })

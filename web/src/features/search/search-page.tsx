@@ -269,7 +269,7 @@ export function SearchPage() {
                       <strong>{hit.conversationName}</strong>
                     ) : (
                       <>
-                        <strong>{hit.author?.displayName ?? t('chat.someone')}</strong>
+                        <strong>{hit.author?.displayName ?? hit.guestName ?? t('chat.someone')}</strong>
                         {hit.kind === 'notice' ? <span class="badge">{t('search.notice')}</span> : null}
                         <time dateTime={new Date(hit.createdAt).toISOString()}>{formatDateTime(hit.createdAt)}</time>
                       </>
