@@ -22,6 +22,7 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/dist/server.js ./dist/server.js
+COPY --from=build /app/dist/chunks ./dist/chunks
 COPY --from=build /app/dist/web ./dist/web
 COPY --from=build /runtime/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json
