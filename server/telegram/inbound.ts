@@ -14,7 +14,7 @@ import type TelegramBotType from 'node-telegram-bot-api'
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { AppError } from '../shared/errors'
-import type { Actor } from '../auth/actor'
+import { can, type Actor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
 import { assertBody, editMessage, insertMessage, sendMessage } from '../conversations/messages-service'
 import { requireReadable } from '../conversations/access'
@@ -450,9 +450,20 @@ export class Inbound {
       .select(['c.id'])
       .where('cm.member_id', '=', actor.member.id)
       .where('c.archived_at', 'is', null)
+      // The board takes notices only from those allowed to post them.
+      .$if(!can(actor, 'board.post'), (q) => q.where('c.kind', '!=', 'board'))
       .orderBy('c.last_message_at', 'desc')
       .limit(6)
       .execute()
+    if (recent.length === 0) {
+      return {
+        step: this.reply(
+          update,
+          chat,
+          'Reply to one of my messages to answer it. To write to someone new, start the conversation in the app.',
+        ),
+      }
+    }
     return {
       step: async (w) => {
         const keyboard: TelegramBotType.InlineKeyboardButton[][] = []

@@ -272,3 +272,78 @@ t.test('notices come with an Acknowledge button that records the acknowledgement
     'the button turns into "Acknowledged ✓"',
   )
 })
+
+t.test('mentions in a channel are mirrored; with nowhere to go the bot asks where', bounded, async (t) => {
+  const tg = await startTelegramApp(t)
+  const anna = await createMember(tg.app, tg.owner.cookie, { displayName: 'Anna Till', username: 'anna' })
+  const handle = tg.fake.user({ id: 5001, first_name: 'Anna' })
+  await link(tg, anna, handle)
+  await setAway(tg.app, anna)
+  await outboxDrained(tg.ctx)
+
+  // Nothing mirrored yet and nowhere she can write: the bot says how to answer.
+  handle.text('Is the delivery today?')
+  const first = await botMessagesIn(tg.fake, handle.chat.id, 2)
+  t.match(first.at(-1)?.text, /Reply to one of my messages/)
+
+  // With a channel to write in, the bot asks where, and the choice posts it there.
+  const channel = await as(tg.app, tg.owner, 'POST', '/api/conversations', {
+    kind: 'channel',
+    name: 'floor',
+    isPrivate: false,
+    memberIds: [anna.id],
+  })
+  const floor = bodyOf<{ id: number }>(channel).id
+  handle.text('Is the delivery today?')
+  const asked = await botMessagesIn(tg.fake, handle.chat.id, 3)
+  const question = asked.at(-1) as {
+    message_id: number
+    text: string
+    reply_markup: { inline_keyboard: { text: string; callback_data: string }[][] }
+  }
+  t.match(question.text, /Where should this go/)
+  const choices = question.reply_markup.inline_keyboard.map((row) => row[0]?.text)
+  t.same(choices, ['#floor'], 'offers where she can write (not the board: staff do not post notices)')
+  const pressed = handle.press(question, question.reply_markup.inline_keyboard[0]?.[0]?.callback_data as string)
+  await eventually(() => tg.fake.callbackAnswers.has(pressed.callbackQuery?.id as string), 5000)
+  t.match(JSON.stringify(tg.fake.callbackAnswers.get(pressed.callbackQuery?.id as string)), /Sent to #floor/)
+  t.ok(
+    await eventually(
+      async () => (await historyOf(tg.app, tg.owner, floor)).some((m) => m.body === 'Is the delivery today?'),
+      8000,
+    ),
+    'posted where she chose',
+  )
+
+  // A mention in a channel comes with where it was said.
+  const sent = await send(tg.app, tg.owner, floor, '@anna can you check the till roll?')
+  await outboxDrained(tg.ctx)
+  const mirrored = tg.fake.botMessages(handle.chat.id)
+  const mention = mirrored.find((m) => (m.text ?? '').includes('till roll'))
+  t.match(mention?.text, /Olive Owner in #floor/, 'who and where')
+  t.match(JSON.stringify(mention?.reply_markup), new RegExp(`/chat/${floor}\\?at=${sent.id}`))
+  // Messages without a mention in the same channel are not mirrored.
+  await send(tg.app, tg.owner, floor, 'general chatter, no mention')
+  await outboxDrained(tg.ctx)
+  t.notOk(
+    tg.fake.botMessages(handle.chat.id).some((m) => (m.text ?? '').includes('general chatter')),
+    'only what concerns her',
+  )
+  // Now a plain message goes to #floor.
+  handle.text('Done, two rolls left')
+  t.ok(
+    await eventually(
+      async () => (await historyOf(tg.app, tg.owner, floor)).some((m) => m.body === 'Done, two rolls left'),
+      8000,
+    ),
+    'a plain message goes to the conversation mirrored last',
+  )
+  handle.command('help')
+  t.ok(
+    await eventually(
+      () => tg.fake.botMessages(handle.chat.id).some((m) => /\/board – pinned notices/.test(m.text ?? '')),
+      8000,
+    ),
+    '/help explains the commands',
+  )
+})
