@@ -257,7 +257,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   })
   app.addHook('onClose', async () => {
     for (const timer of timers) clearInterval(timer)
-    await telegram.stop()
+    await telegram.shutdown()
     await ctx.outbox.stop()
     ctx.presence.stop()
     hub.closeAll()

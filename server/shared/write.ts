@@ -86,20 +86,26 @@ export function createWriter(db: Database, clock: Clock): Writer {
         return await current.run(context, async () => {
           const result = await work(context)
           const stored: StoredEvent[] = []
-          for (const event of pending) {
-            const row = await trx
-              .insertInto('event')
-              .values({
-                type: event.type,
-                ...audienceColumns(event.audience),
-                payload: JSON.stringify(event.data),
-                created_at: now,
-              })
-              .returning('id')
-              .executeTakeFirstOrThrow()
-            stored.push({ ...event, id: row.id, at: now })
+          // Hooks may emit events of their own (unlinking a deactivated member's Telegram):
+          // those are stored and hooked too, a few rounds at most.
+          for (let round = 0; stored.length < pending.length && round < 4; round++) {
+            const batch: StoredEvent[] = []
+            for (const event of pending.slice(stored.length)) {
+              const row = await trx
+                .insertInto('event')
+                .values({
+                  type: event.type,
+                  ...audienceColumns(event.audience),
+                  payload: JSON.stringify(event.data),
+                  created_at: now,
+                })
+                .returning('id')
+                .executeTakeFirstOrThrow()
+              batch.push({ ...event, id: row.id, at: now })
+            }
+            stored.push(...batch)
+            for (const hook of storedHooks) await hook(context, batch)
           }
-          if (stored.length) for (const hook of storedHooks) await hook(context, stored)
           return { result, stored }
         })
       } finally {

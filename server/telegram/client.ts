@@ -27,6 +27,8 @@ async function load(): Promise<typeof TelegramBotType> {
 export interface BotClients {
   /** For sends and everything short. */
   api: Bot
+  /** For media: uploads of up to 50 MB over a shop's uplink take their time. */
+  uploader: Bot
   /** For long polling: its HTTP timeout outlasts the poll's. */
   poller: Bot
 }
@@ -41,7 +43,7 @@ export async function createClients(token: string, apiRoot: string | null, pollT
       // The library's typings miss `request` options; they are passed to each HTTP call.
       request: { timeout: timeoutMs } as never,
     })
-  return { api: make(20_000), poller: make((pollTimeoutS + 15) * 1000) }
+  return { api: make(20_000), uploader: make(300_000), poller: make((pollTimeoutS + 15) * 1000) }
 }
 
 /** A token as BotFather issues it: the bot's id, a colon, 30+ letters, digits, - or _. */
@@ -59,6 +61,8 @@ export type Failure =
   | { kind: 'conflict'; message: string }
   /** 400 and the rest: this request will never work. */
   | { kind: 'refused'; message: string }
+  /** Not Telegram's answer at all: a problem here (a missing file, a bug). */
+  | { kind: 'local'; message: string }
 
 interface LibraryError {
   code?: string
@@ -89,5 +93,7 @@ export function classify(error: unknown): Failure {
     if (status >= 500) return { kind: 'unavailable', message: description }
     return { kind: 'refused', message: description }
   }
-  return { kind: 'unavailable', message }
+  // The library's own network (EFATAL) and bad-answer (EPARSE) errors mean Telegram is out of reach.
+  if (e.code === 'EFATAL' || e.code === 'EPARSE' || e.code === 'ETELEGRAM') return { kind: 'unavailable', message }
+  return { kind: 'local', message }
 }

@@ -16,12 +16,12 @@ import type { WriteContext } from '../shared/write'
 import { AppError } from '../shared/errors'
 import { can, type Actor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
-import { assertBody, editMessage, insertMessage, sendMessage } from '../conversations/messages-service'
+import { MAX_BODY_LENGTH, assertBody, editMessage, insertMessage, sendMessage } from '../conversations/messages-service'
 import { requireReadable } from '../conversations/access'
 import { acknowledge, listPinned } from '../notices/service'
 import { storeFile, type AttachmentInput } from '../files/service'
-import { classify, type TgMessage, type TgUpdate, type TgUser } from './client'
-import { escapeHtml } from './render'
+import { classify, scrub, type TgMessage, type TgUpdate, type TgUser } from './client'
+import { escapeHtml, splitText } from './render'
 import { TELEGRAM_CHANNEL } from './outbound'
 import { actorFor, hashCode, type TelegramService } from './service'
 
@@ -86,7 +86,20 @@ export class Inbound {
     try {
       plan = await this.plan(update)
     } catch (error) {
-      plan = await this.planFailure(update, error)
+      if (error instanceof AppError) plan = this.planFailure(update, error)
+      else {
+        // Fetching a file failed, or something unexpected: try again on the next polls, then
+        // tell the sender and move on rather than hold up everything after it.
+        if (this.countFailure(update.update_id) < 3) throw error
+        this.ctx.log.error(
+          { error: scrub(error instanceof Error ? error.message : String(error)), updateId: update.update_id },
+          'a Telegram update could not be taken in; skipped',
+        )
+        plan = this.planFailure(
+          update,
+          new AppError(502, 'telegram_fetch_failed', 'Sorry, I could not take that message in. Please send it again.'),
+        )
+      }
     }
     try {
       const isApplied = await this.ctx.write(async (w) => {
@@ -103,11 +116,12 @@ export class Inbound {
       this.failures.delete(update.update_id)
       if (isApplied && plan.after) await plan.after().catch(() => undefined)
     } catch (error) {
-      const count = (this.failures.get(update.update_id) ?? 0) + 1
-      this.failures.set(update.update_id, count)
-      if (count < 3) throw error
+      if (this.countFailure(update.update_id) < 3) throw error
       // The same update failed three times: skip it rather than stop the bridge.
-      this.ctx.log.error({ err: error, updateId: update.update_id }, 'a Telegram update could not be applied; skipped')
+      this.ctx.log.error(
+        { error: scrub(error instanceof Error ? error.message : String(error)), updateId: update.update_id },
+        'a Telegram update could not be applied; skipped',
+      )
       this.failures.delete(update.update_id)
       await this.ctx.db
         .updateTable('telegram_bot')
@@ -117,10 +131,17 @@ export class Inbound {
     }
   }
 
-  /** A step that tells the sender what went wrong (too big, not allowed...). */
-  private async planFailure(update: TgUpdate, error: unknown): Promise<Plan> {
+  private countFailure(updateId: number): number {
+    const count = (this.failures.get(updateId) ?? 0) + 1
+    this.failures.set(updateId, count)
+    if (count >= 3) this.failures.delete(updateId)
+    return count
+  }
+
+  /** A step that tells the sender what went wrong (too big, not allowed...), or nothing. */
+  private planFailure(update: TgUpdate, error: AppError): Plan {
     const message = update.message
-    if (!message || !(error instanceof AppError)) throw error
+    if (!message) return this.nothing()
     const chatId = message.chat.id
     return {
       step: (w) =>
@@ -274,18 +295,25 @@ export class Inbound {
     replyToId?: number,
   ) {
     await requireReadable(w.trx, actor, conversationId)
-    await sendMessage(
-      this.ctx,
-      actor,
-      conversationId,
-      {
-        body: content.body,
-        clientKey,
-        attachments: content.attachments,
-        ...(replyToId === undefined ? {} : { replyToId }),
-      },
-      originChatId,
-    )
+    // Telegram allows 4,096 characters, the app 4,000: a longer text becomes two messages.
+    const pieces =
+      [...content.body].length > MAX_BODY_LENGTH
+        ? splitText(content.body, MAX_BODY_LENGTH, MAX_BODY_LENGTH)
+        : [content.body]
+    for (const [i, body] of pieces.entries()) {
+      await sendMessage(
+        this.ctx,
+        actor,
+        conversationId,
+        {
+          body,
+          clientKey: i === 0 ? clientKey : `${clientKey}_${i}`,
+          attachments: i === 0 ? content.attachments : [],
+          ...(replyToId === undefined ? {} : { replyToId }),
+        },
+        originChatId,
+      )
+    }
   }
 
   private planStranger(update: TgUpdate, chat: TelegramBotType.Chat): Plan {
@@ -497,7 +525,7 @@ export class Inbound {
     message: TgMessage,
     uploaderId: number | null,
   ): Promise<{ body: string; attachments: AttachmentInput[] } | { refusal: string }> {
-    const body = (message.text ?? message.caption ?? '').slice(0, 4_000)
+    const body = message.text ?? message.caption ?? ''
     const attachments: AttachmentInput[] = []
     if (message.location) {
       attachments.push({ location: { latitude: message.location.latitude, longitude: message.location.longitude } })
@@ -564,7 +592,7 @@ export class Inbound {
     }
     const group = await this.ctx.db
       .selectFrom('telegram_group')
-      .select(['conversation_id'])
+      .select(['conversation_id', 'linked_by'])
       .where('chat_id', '=', chat.id)
       .executeTakeFirst()
     // A group nobody linked: the bot says nothing there.
@@ -603,7 +631,10 @@ export class Inbound {
         if (original) replyToId = original.id
       }
     }
-    const content = await this.content(message, isMember && actor ? actor.member.id : null)
+    // Joins, pins, title changes, stickers: nothing to pass on, and nothing to say about it.
+    if (!message.text && !message.caption && !message.location && !mediaOf(message)) return this.nothing()
+    // A guest's files count against the storage of the manager who linked the group.
+    const content = await this.content(message, isMember && actor ? actor.member.id : group.linked_by)
     if ('refusal' in content) return { step: this.reply(update, chat, content.refusal) }
     const clientKey = `tg${chat.id}_${message.message_id}`.replace(/[^A-Za-z0-9_-]/g, '_')
     if (isMember && actor) {
@@ -662,17 +693,23 @@ export class Inbound {
               : [],
           ),
         ]
-        await insertMessage(this.ctx, w, {
-          conversation,
-          author: null,
-          kind: 'text',
-          body: assertBody(content.body, attachments.length > 0),
-          replyToId: replyToId ?? null,
-          clientKey,
-          attachments,
-          originChatId: chat.id,
-          guestName,
-        })
+        const pieces =
+          [...content.body].length > MAX_BODY_LENGTH
+            ? splitText(content.body, MAX_BODY_LENGTH, MAX_BODY_LENGTH)
+            : [content.body]
+        for (const [i, piece] of pieces.entries()) {
+          await insertMessage(this.ctx, w, {
+            conversation,
+            author: null,
+            kind: 'text',
+            body: assertBody(piece, i === 0 && attachments.length > 0),
+            replyToId: replyToId ?? null,
+            clientKey: i === 0 ? clientKey : `${clientKey}_${i}`,
+            attachments: i === 0 ? attachments : [],
+            originChatId: chat.id,
+            guestName,
+          })
+        }
       },
     }
   }
@@ -697,12 +734,23 @@ export class Inbound {
         const manager = row
           ? await w.trx.selectFrom('member').selectAll().where('id', '=', row.member_id).executeTakeFirst()
           : undefined
+        // Whoever made the code must still manage members and still be in the channel.
+        const managerActor = manager ? await actorFor(w.trx, manager.id) : null
+        const canLink =
+          managerActor !== null &&
+          can(managerActor, 'members.manage') &&
+          conversation !== undefined &&
+          (await requireReadable(w.trx, managerActor, conversation.id).then(
+            () => true,
+            () => false,
+          ))
         if (
           !row ||
           row.expires_at <= w.now ||
           !conversation ||
           conversation.archived_at !== null ||
-          manager?.status !== 'active'
+          !manager ||
+          !canLink
         ) {
           await this.reply(
             update,

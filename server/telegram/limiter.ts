@@ -1,17 +1,17 @@
 /**
- * Telegram's sending limits, kept in memory: about one message a second in a private chat,
+ * Telegram's sending limits, kept in memory: about one message a second in any chat,
  * twenty a minute in a group and thirty a second overall. Each send reserves the earliest
  * slot that keeps all three; a little margin absorbs network jitter. A 429 blocks the chat
  * (or everything) for the time Telegram asks.
  */
-export const PRIVATE_SPACING_MS = 1_050
+export const CHAT_SPACING_MS = 1_050
 export const GROUP_WINDOW_MS = 61_000
 export const GROUP_PER_WINDOW = 20
 /** Overall: evenly spaced, 25 a second, so delays on a busy machine cannot bunch 30 into one second. */
 export const GLOBAL_SPACING_MS = 40
 
 export class SendLimiter {
-  private readonly lastPrivate = new Map<number, number>()
+  private readonly lastSend = new Map<number, number>()
   private readonly groupSends = new Map<number, number[]>()
   private globalSends: number[] = []
   private readonly blocked = new Map<number, number>()
@@ -22,8 +22,10 @@ export class SendLimiter {
     let at = Math.max(now, this.blocked.get(chatId) ?? 0, this.globalBlocked)
     for (let i = 0; i < 8; i++) {
       const before = at
-      if (!isGroup) at = Math.max(at, (this.lastPrivate.get(chatId) ?? -Infinity) + PRIVATE_SPACING_MS)
-      else at = Math.max(at, windowSlot(this.groupSends.get(chatId) ?? [], at, GROUP_WINDOW_MS, GROUP_PER_WINDOW))
+      // About one message a second in any chat; a group also at most twenty a minute.
+      at = Math.max(at, (this.lastSend.get(chatId) ?? -Infinity) + CHAT_SPACING_MS)
+      if (isGroup)
+        at = Math.max(at, windowSlot(this.groupSends.get(chatId) ?? [], at, GROUP_WINDOW_MS, GROUP_PER_WINDOW))
       at = Math.max(at, nextFree(this.globalSends, at, GLOBAL_SPACING_MS))
       if (at === before) break
     }
@@ -34,7 +36,7 @@ export class SendLimiter {
   reserve(chatId: number, isGroup: boolean, now: number): number {
     const at = this.earliest(chatId, isGroup, now)
     if (isGroup) this.groupSends.set(chatId, keep([...(this.groupSends.get(chatId) ?? []), at], now, GROUP_WINDOW_MS))
-    else this.lastPrivate.set(chatId, at)
+    this.lastSend.set(chatId, at)
     this.globalSends = keep([...this.globalSends, at], now, GLOBAL_SPACING_MS * 50)
     return at
   }
@@ -49,7 +51,7 @@ export class SendLimiter {
       if (i >= 0) times[i] = Math.max(reservedAt, doneAt)
     }
     if (isGroup) replace(this.groupSends.get(chatId) ?? [])
-    else this.lastPrivate.set(chatId, Math.max(this.lastPrivate.get(chatId) ?? 0, doneAt))
+    this.lastSend.set(chatId, Math.max(this.lastSend.get(chatId) ?? 0, doneAt))
   }
 
   /** Telegram answered 429: nothing to this chat (or, for a flood, to anyone) before `until`. */

@@ -101,7 +101,7 @@ export class Outbound {
   ) {
     await w.enqueue({
       channel: TELEGRAM_CHANNEL,
-      idempotencyKey: `tg:reply:${key}`,
+      idempotencyKey: `tg:reply:${this.service.bot?.id ?? 0}:${key}`,
       payload: { op: 'reply', chatId, isGroup, html, keyboard } satisfies TelegramPayload,
       expiresAt: w.now + MIRROR_TTL_MS,
     })
@@ -181,7 +181,8 @@ export class Outbound {
       .select('id')
       .where('channel', '=', TELEGRAM_CHANNEL)
       .where('state', 'in', ['pending', 'sending'])
-      .where('idempotency_key', 'like', `tg:send:${messageId}:%`)
+      .where('idempotency_key', '>=', `tg:send:${messageId}:`)
+      .where('idempotency_key', '<', `tg:send:${messageId};`)
       .limit(1)
       .executeTakeFirst()
     return queued !== undefined
@@ -316,20 +317,35 @@ export class Outbound {
       }
     } catch (error) {
       if (error instanceof Deferred) return { kind: 'defer', untilMs: error.untilMs }
-      return this.failed(error)
+      return this.failed(error, 'chatId' in payload ? payload.chatId : null)
     }
   }
 
-  private failed(error: unknown): DeliveryResult {
+  /** Nothing more to this chat before `until`; later items for it wait too, so order holds. */
+  private hold(chatId: number | null, until: number): DeliveryResult {
+    if (chatId === null) return { kind: 'defer', untilMs: until }
+    // Every held item of a chat comes back at the same time, so they go again in queue order.
+    const held = Math.max(this.deferredUntil.get(chatId) ?? 0, until)
+    this.deferredUntil.set(chatId, held)
+    return { kind: 'defer', untilMs: held }
+  }
+
+  private failed(error: unknown, chatId: number | null): DeliveryResult {
     const failure = classify(error)
+    const now = this.ctx.clock.now()
     switch (failure.kind) {
       case 'rate_limited':
-        return { kind: 'defer', untilMs: this.ctx.clock.now() + failure.retryAfterS * 1000 }
+        return this.hold(chatId, now + failure.retryAfterS * 1000)
       case 'unavailable':
+        // Telegram out of reach is not this message's fault: it waits (until it expires),
+        // and goes at once when Telegram answers again.
         this.service.deliveryFailed()
-        return { kind: 'retry', error: failure.message }
+        return this.hold(chatId, now + 30_000)
       case 'unauthorized':
-        return { kind: 'retry', error: `the bot token was refused: ${failure.message}`, afterMs: 300_000 }
+        // A revoked token: it waits for the owner to paste a new one.
+        return this.hold(chatId, now + 300_000)
+      case 'local':
+        return { kind: 'retry', error: failure.message }
       default:
         return { kind: 'dead', error: failure.message }
     }
@@ -350,6 +366,8 @@ export class Outbound {
   /** Waits for this chat's next slot, or throws Deferred when it is further than MAX_WAIT_MS. */
   private async takeSlot(chatId: number, isGroup: boolean): Promise<number> {
     const now = this.ctx.clock.now()
+    // Shutting down: what has not started waits for the next start, so nothing is half-recorded.
+    if (this.service.isStopping) throw new Deferred(now)
     const held = this.deferredUntil.get(chatId) ?? 0
     if (held > now) throw new Deferred(held)
     const earliest = this.limiter.earliest(chatId, isGroup, now)
@@ -359,6 +377,7 @@ export class Outbound {
     }
     const at = this.limiter.reserve(chatId, isGroup, now)
     if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now))
+    if (this.service.isStopping) throw new Deferred(this.ctx.clock.now())
     return at
   }
 
@@ -450,10 +469,10 @@ export class Outbound {
     const api = this.service.clients?.api
     if (!api) throw new Error('no Telegram bot is connected')
     const markup = part.keyboard ? { reply_markup: { inline_keyboard: part.keyboard } } : {}
-    const send = async (withMarkup: object): Promise<number> => {
-      if (part.kind === 'text') {
+    const send = async (withMarkup: object, as: Part['kind'] = part.kind, text = part.html): Promise<number> => {
+      if (as === 'text') {
         const message = await this.call(chatId, isGroup, () =>
-          api.sendMessage(chatId, part.html ?? '', {
+          api.sendMessage(chatId, text ?? '', {
             parse_mode: 'HTML',
             disable_web_page_preview: true,
             ...withMarkup,
@@ -461,7 +480,7 @@ export class Outbound {
         )
         return message.message_id
       }
-      if (part.kind === 'location' && part.location) {
+      if (as === 'location' && part.location) {
         const { latitude, longitude } = part.location
         const message = await this.call(chatId, isGroup, () =>
           api.sendLocation(chatId, latitude, longitude, withMarkup as TelegramBotType.SendLocationOptions),
@@ -473,9 +492,9 @@ export class Outbound {
         ...(part.html ? { caption: part.html, parse_mode: 'HTML' } : {}),
         ...withMarkup,
       } as TelegramBotType.SendPhotoOptions
-      let data: Buffer = fs.readFileSync(file.path)
+      let data: Buffer = await fs.promises.readFile(file.path)
       let fileOptions = { filename: file.name || 'file', contentType: file.mime }
-      let kind = part.kind
+      let kind = as
       if (kind === 'voice' && file.mime === 'audio/webm') {
         // Recorded in Chrome or on Android: same Opus audio, in the Ogg file Telegram plays.
         const ogg = webmOpusToOgg(data)
@@ -487,18 +506,19 @@ export class Outbound {
           }
         } else kind = 'document'
       }
+      const uploader = this.service.clients?.uploader ?? api
       const message = await this.call(chatId, isGroup, () => {
         switch (kind) {
           case 'photo':
-            return api.sendPhoto(chatId, data, options, fileOptions)
+            return uploader.sendPhoto(chatId, data, options, fileOptions)
           case 'video':
-            return api.sendVideo(chatId, data, options, fileOptions)
+            return uploader.sendVideo(chatId, data, options, fileOptions)
           case 'voice':
-            return api.sendVoice(chatId, data, options, fileOptions)
+            return uploader.sendVoice(chatId, data, options, fileOptions)
           case 'audio':
-            return api.sendAudio(chatId, data, options, fileOptions)
+            return uploader.sendAudio(chatId, data, options, fileOptions)
           default:
-            return api.sendDocument(chatId, data, options, fileOptions)
+            return uploader.sendDocument(chatId, data, options, fileOptions)
         }
       })
       return message.message_id
@@ -506,11 +526,25 @@ export class Outbound {
     try {
       return await send(markup)
     } catch (error) {
-      // A LAN address Telegram will not accept in a button: send without the buttons' links.
+      if (error instanceof Deferred) throw error
       const failure = classify(error)
+      // A LAN address Telegram will not accept in a button: send without the buttons' links.
       if (failure.kind === 'refused' && /url|button/i.test(failure.message) && part.keyboard) {
         const callbacksOnly = part.keyboard.map((row) => row.filter((b) => !b.url)).filter((row) => row.length)
         return send(callbacksOnly.length ? { reply_markup: { inline_keyboard: callbacksOnly } } : {})
+      }
+      // Telegram would not take the file as a photo, video or voice message: as a file, and
+      // failing that, in words; the rest of the message still goes.
+      if (failure.kind === 'refused' && part.fileId !== undefined) {
+        if (part.kind !== 'document') {
+          try {
+            return await send(markup, 'document')
+          } catch (again) {
+            if (again instanceof Deferred || classify(again).kind !== 'refused') throw again
+          }
+        }
+        const note = '📎 A file that Telegram would not take: open it in the app.'
+        return send(markup, 'text', part.html ? `${part.html}\n${note}` : note)
       }
       throw error
     }
@@ -696,7 +730,8 @@ export class Outbound {
       .select('next_attempt_at')
       .where('channel', '=', TELEGRAM_CHANNEL)
       .where('state', 'in', ['pending', 'sending'])
-      .where('idempotency_key', 'like', `tg:send:${messageId}:%`)
+      .where('idempotency_key', '>=', `tg:send:${messageId}:`)
+      .where('idempotency_key', '<', `tg:send:${messageId};`)
       .executeTakeFirst()
     if (pending) throw new Deferred(Math.max(this.ctx.clock.now() + 1_000, pending.next_attempt_at + 1_000))
   }

@@ -13,6 +13,7 @@ import { auditParty, type Actor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
 import { effectivePermissions } from '../auth/permissions'
 import { selectPermissions } from '../auth/repo'
+import { requireReadable } from '../conversations/access'
 import type { DB, TelegramMirror } from '../db/schema'
 import type { IntegrationStatus } from '../system/service'
 import { classify, createClients, scrub, TOKEN_PATTERN, type BotClients } from './client'
@@ -100,6 +101,14 @@ export class TelegramService {
     void this.registerCommands()
   }
 
+  /** Set while the app shuts down: deliveries stop starting new sends. */
+  isStopping = false
+
+  async shutdown(): Promise<void> {
+    this.isStopping = true
+    await this.stop()
+  }
+
   async stop(): Promise<void> {
     this.isRunning = false
     this.generation++
@@ -156,7 +165,7 @@ export class TelegramService {
     const bot: BotInfo = { id: me.id, username: me.username ?? '', name: me.first_name }
     await this.stop()
     await this.ctx.write(async (w) => {
-      const previous = await w.trx.selectFrom('telegram_bot').select('bot_id').executeTakeFirst()
+      const previous = await w.trx.selectFrom('telegram_bot').select(['bot_id', 'update_offset']).executeTakeFirst()
       if (previous && previous.bot_id !== bot.id) {
         // Another bot: its chats are not this one's. Staff link again; groups add the new bot.
         await w.trx.deleteFrom('telegram_link').execute()
@@ -173,7 +182,8 @@ export class TelegramService {
           name: bot.name,
           connected_at: w.now,
           app_url: /^https?:\/\/[^/\s]+$/.test(origin) ? origin : '',
-          update_offset: 0,
+          // The same bot again: go on where its update stream was.
+          update_offset: previous?.bot_id === bot.id ? previous.update_offset : 0,
           last_ok_at: w.now,
         })
         .execute()
@@ -201,8 +211,9 @@ export class TelegramService {
   async disconnect(actor: Actor): Promise<void> {
     await this.stop()
     await this.ctx.write(async (w) => {
+      // The bot's row stays (which bot it was, where its updates were): connecting it again
+      // resumes; connecting another bot starts over.
       await w.trx.deleteFrom('secret').where('name', '=', TOKEN_SECRET).execute()
-      await w.trx.deleteFrom('telegram_bot').execute()
       await recordAudit(w.trx, w.now, { action: 'telegram.disconnected', actor: auditParty(actor), ip: actor.ip })
     })
     this.bot = null
@@ -246,9 +257,14 @@ export class TelegramService {
 
   private startPolling(): void {
     const generation = ++this.generation
-    this.loop = this.pollLoop(generation).catch((error: unknown) =>
-      this.ctx.log.error({ err: error }, 'the Telegram polling loop stopped'),
-    )
+    this.loop = this.pollLoop(generation).catch((error: unknown) => {
+      // Not expected (the database went away?): say so, and start again shortly.
+      this.ctx.log.error({ error: scrub(String(error)) }, 'the Telegram polling loop stopped; restarting')
+      const timer = setTimeout(() => {
+        if (this.isCurrent(generation)) this.startPolling()
+      }, 5_000)
+      timer.unref()
+    })
   }
 
   private isCurrent(generation: number): boolean {
@@ -284,7 +300,7 @@ export class TelegramService {
         if (!this.isCurrent(generation)) return
         const failure = classify(error)
         failures++
-        await this.pollFailed(failure.message)
+        await this.pollFailed(failure.message).catch(() => undefined)
         // A revoked token or another poller will not fix itself in seconds.
         const wait =
           failure.kind === 'unauthorized' || failure.kind === 'conflict'
@@ -342,7 +358,10 @@ export class TelegramService {
     await this.releaseQueue()
   }
 
-  /** Telegram is back: what waited in the outbox goes now rather than at its back-off time. */
+  /**
+   * Telegram is back: what waited in the outbox goes now rather than at its back-off time.
+   * Items held by a rate limit come back too, and the limiter holds them again.
+   */
   private async releaseQueue(): Promise<void> {
     const now = this.ctx.clock.now()
     await this.ctx.db
@@ -350,7 +369,6 @@ export class TelegramService {
       .set({ next_attempt_at: now })
       .where('channel', '=', TELEGRAM_CHANNEL)
       .where('state', '=', 'pending')
-      .where('attempts', '>', 0)
       .where('next_attempt_at', '>', now)
       .execute()
     this.outbound.resetBlocks()
@@ -508,6 +526,8 @@ export class TelegramService {
       .where('id', '=', conversationId)
       .executeTakeFirst()
     if (!conversation) throw notFound('conversation_not_found', 'No such conversation.')
+    // Only a channel the manager can read: linking shares everything in it with the group.
+    await requireReadable(this.ctx.db, actor, conversationId)
     if (conversation.kind !== 'channel' || conversation.archived_at !== null) {
       throw badRequest(
         'telegram_group_conversation',

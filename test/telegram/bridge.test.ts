@@ -109,6 +109,13 @@ t.test('deactivating a member unlinks them; the bot then treats them as a strang
   t.equal(deactivated.statusCode, 200)
   const rows = await tg.ctx.db.selectFrom('telegram_link').selectAll().execute()
   t.equal(rows.length, 0, 'the link is gone')
+  const changed = await tg.ctx.db
+    .selectFrom('event')
+    .select('payload')
+    .where('type', '=', 'telegram.link_changed')
+    .orderBy('id', 'desc')
+    .executeTakeFirst()
+  t.same(JSON.parse(changed?.payload ?? '{}'), { memberId: bob.id, isLinked: false }, 'and clients are told')
   handle.text('/board')
   const messages = await botMessagesIn(tg.fake, handle.chat.id, 2)
   t.match(messages.at(-1)?.text, /only talks to staff who linked/)

@@ -145,6 +145,16 @@ t.test('outage and restart: queued, then delivered once; updates applied once', 
     .where('state', 'in', ['pending', 'sending'])
     .execute()
   t.equal(queued.length, 4, 'four deliveries wait in the outbox')
+  const attempts = await tg.ctx.db
+    .selectFrom('outbox')
+    .select('attempts')
+    .where('channel', '=', 'telegram')
+    .where('state', '=', 'pending')
+    .execute()
+  t.ok(
+    attempts.every((row) => row.attempts === 0),
+    'an unreachable Telegram does not use up attempts (nothing dies in a long outage)',
+  )
 
   await tg.restart()
   tg.fake.setOutage(false)
@@ -291,4 +301,28 @@ t.test('commands: /board, /away, /here, /mute; reminders until acknowledged', bo
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.notOk(mirroredTexts(tg, handle).includes('while muted'), 'a muted conversation stays quiet')
   void board
+})
+
+t.test('an update whose file cannot be fetched is skipped after three tries, with a word', bounded, async (t) => {
+  const tg = await startTelegramApp(t)
+  const { anna, handle } = await annaLinked(tg)
+  const direct = await openDirect(tg.app, tg.owner, [anna])
+  await send(tg.app, tg.owner, direct, 'send me the photo')
+  await outboxDrained(tg.ctx)
+  tg.fake.failNext(3, { status: 400, description: 'Bad Request: wrong file_id', method: 'getFile' })
+  handle.photo(Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex'))
+  handle.text('and this text after it')
+  t.ok(
+    await eventually(
+      async () => (await historyOf(tg.app, tg.owner, direct)).some((m) => m.body === 'and this text after it'),
+      20_000,
+    ),
+    'what came after is not held up',
+  )
+  t.equal(tg.fake.calls('getFile').length, 3, 'tried three times')
+  await outboxDrained(tg.ctx)
+  t.ok(
+    tg.fake.botMessages(handle.chat.id).some((m) => /could not take that message in/.test(m.text ?? '')),
+    'the sender is told',
+  )
 })
