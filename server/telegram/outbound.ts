@@ -68,6 +68,8 @@ export class Outbound {
   private readonly deferredUntil = new Map<number, number>()
   /** Deliveries answered 429 since start (System page, tests). */
   rateLimitedCount = 0
+  /** Failures to reach Telegram in a row: each waits longer, up to a minute. */
+  private unreachableStreak = 0
 
   constructor(private readonly service: TelegramService) {}
 
@@ -340,7 +342,8 @@ export class Outbound {
         // Telegram out of reach is not this message's fault: it waits (until it expires),
         // and goes at once when Telegram answers again.
         this.service.deliveryFailed()
-        return this.hold(chatId, now + 30_000)
+        this.unreachableStreak++
+        return this.hold(chatId, now + Math.min(60_000, 1_000 * 2 ** Math.min(this.unreachableStreak, 6)))
       case 'unauthorized':
         // A revoked token: it waits for the owner to paste a new one.
         return this.hold(chatId, now + 300_000)
@@ -387,6 +390,7 @@ export class Outbound {
     try {
       const result = await request()
       this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
+      this.unreachableStreak = 0
       void this.service.deliverySucceeded().catch(() => undefined)
       return result
     } catch (error) {

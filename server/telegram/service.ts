@@ -284,7 +284,8 @@ export class TelegramService {
           (await this.ctx.db.selectFrom('telegram_bot').select('update_offset').executeTakeFirst())?.update_offset ?? 0
         const updates = await clients.poller.getUpdates({
           offset,
-          timeout: this.pollTimeoutS,
+          // After a failure, a short poll first: it tells at once whether Telegram is back.
+          timeout: this.isFailing ? 0 : this.pollTimeoutS,
           limit: 100,
           allowed_updates: JSON.stringify(ALLOWED_UPDATES) as unknown as string[],
         })
@@ -307,7 +308,7 @@ export class TelegramService {
             ? 60_000
             : failure.kind === 'rate_limited'
               ? failure.retryAfterS * 1000
-              : Math.min(15_000, 500 * 2 ** Math.min(failures, 5))
+              : Math.min(5_000, 500 * 2 ** Math.min(failures, 4))
         await this.sleep(Math.round(wait * (0.8 + Math.random() * 0.4)))
       }
     }
