@@ -329,12 +329,7 @@ export class Inbound {
     const chat = message.chat
     return {
       step: async (w) => {
-        const row = await w.trx
-          .selectFrom('telegram_code')
-          .selectAll()
-          .where('code_hash', '=', hashCode(code))
-          .where('kind', '=', 'member')
-          .executeTakeFirst()
+        const row = await findCode(w, code, 'member')
         const member = row
           ? await w.trx
               .selectFrom('member')
@@ -717,12 +712,7 @@ export class Inbound {
   private planLinkGroup(update: TgUpdate, chat: TelegramBotType.Chat, code: string): Plan {
     return {
       step: async (w) => {
-        const row = await w.trx
-          .selectFrom('telegram_code')
-          .selectAll()
-          .where('code_hash', '=', hashCode(code))
-          .where('kind', '=', 'group')
-          .executeTakeFirst()
+        const row = await findCode(w, code, 'group')
         const conversation =
           row && row.conversation_id !== null
             ? await w.trx
@@ -907,6 +897,16 @@ export class Inbound {
       after: async () => answer(outcome)(),
     }
   }
+}
+
+/** A one-time code as stored (by its hash), whether or not it has expired. */
+function findCode(w: WriteContext, code: string, kind: 'member' | 'group') {
+  return w.trx
+    .selectFrom('telegram_code')
+    .selectAll()
+    .where('code_hash', '=', hashCode(code))
+    .where('kind', '=', kind)
+    .executeTakeFirst()
 }
 
 interface Media {

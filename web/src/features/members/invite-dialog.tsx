@@ -6,12 +6,12 @@ import { formatDateTime } from '../../lib/format'
 import { t, tn } from '../../lib/i18n'
 import { me } from '../../lib/session'
 import { Button } from '../../ui/button'
+import { CopyField } from '../../ui/copy-field'
 import { Dialog } from '../../ui/dialog'
 import { Field, FormError, SelectField } from '../../ui/field'
 import { QrImage } from '../../ui/qr-image'
 import { invitableRoles } from './access'
 import { roleLabel } from './labels'
-import { CopyLink } from './copy-link'
 
 const EXPIRY_HOURS = [24, 72, 168, 720] as const
 
@@ -64,7 +64,7 @@ export function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCr
         <div class="invite-ready" data-testid="invite-ready">
           <QrImage svg={created.qrSvg} alt={t('invite.qrAlt')} size={232} />
           <p class="invite-instructions">{t('invite.scanInstructions')}</p>
-          <CopyLink url={created.url} label={t('invite.link')} />
+          <CopyField label={t('invite.link')} value={created.url} isShareable />
           <p class="muted">
             {t('invite.summary', {
               role: roleLabel(created.role),

@@ -11,8 +11,8 @@ import { EmptyState, Loading } from '../../ui/empty-state'
 import { Page, Section } from '../../ui/page'
 import { QrImage } from '../../ui/qr-image'
 import { copyText } from '../../ui/copy'
+import { CopyField } from '../../ui/copy-field'
 import { toast } from '../../ui/toast'
-import { CopyLink } from './copy-link'
 import { InviteDialog } from './invite-dialog'
 import { roleLabel } from './labels'
 
@@ -111,7 +111,7 @@ export function InvitesPage() {
         <Dialog title={t('invites.qrTitle', { role: roleLabel(qrFor.invite.role) })} onClose={() => setQrFor(null)}>
           <div class="invite-ready">
             <QrImage svg={qrFor.svg} alt={t('invite.qrAlt')} size={232} />
-            <CopyLink url={qrFor.invite.url} label={t('invite.link')} />
+            <CopyField label={t('invite.link')} value={qrFor.invite.url} isShareable />
           </div>
         </Dialog>
       ) : null}
@@ -133,7 +133,7 @@ export function InvitesPage() {
               >
                 {joinCode.code}
               </p>
-              <CopyLink url={joinCode.url} label={t('joinCode.link')} />
+              <CopyField label={t('joinCode.link')} value={joinCode.url} isShareable />
               <Button icon="refresh" isSmall onClick={rotate} isBusy={isRotating}>
                 {t('joinCode.rotate')}
               </Button>

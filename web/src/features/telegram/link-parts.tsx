@@ -1,11 +1,9 @@
-/** Pieces shared by the two linking flows (your account, a group): a copyable command and a code's expiry. */
-import { useEffect, useId, useState } from 'preact/hooks'
+/** Pieces shared by the two linking flows (your account, a group): a code's expiry and the wait for Telegram. */
+import { useEffect, useState } from 'preact/hooks'
 import { formatTime } from '../../lib/format'
 import { t } from '../../lib/i18n'
 import { Button } from '../../ui/button'
-import { copyText } from '../../ui/copy'
 import { Icon } from '../../ui/icons'
-import { toast } from '../../ui/toast'
 
 /** Whether a code has expired, turning true by itself at the moment it does. */
 export function useExpired(expiresAt: number): boolean {
@@ -21,7 +19,7 @@ export function useExpired(expiresAt: number): boolean {
   return isExpired
 }
 
-export function ExpiryNote({ expiresAt, isExpired }: { expiresAt: number; isExpired: boolean }) {
+function ExpiryNote({ expiresAt, isExpired }: { expiresAt: number; isExpired: boolean }) {
   return isExpired ? (
     <p class="tg-expiry tg-expiry-over" role="alert">
       <Icon name="clock" size={16} />
@@ -35,37 +33,46 @@ export function ExpiryNote({ expiresAt, isExpired }: { expiresAt: number; isExpi
   )
 }
 
-/** A short command in a read-only field with a Copy button, for pasting into Telegram. */
-export function CommandField({ label, text }: { label: string; text: string }) {
-  const id = useId()
-  const [isCopied, setCopied] = useState(false)
-  const copy = async () => {
-    if (await copyText(text)) {
-      setCopied(true)
-      toast(t('telegram.commandCopied'))
-      setTimeout(() => setCopied(false), 2500)
-    } else {
-      toast(t('telegram.copyFailed'), 'error')
-    }
-  }
+/**
+ * The foot of a code panel: when the code runs out, that Backboard is waiting for Telegram,
+ * and Cancel / New code. New code shows only once the code has expired unless `isRenewableEarly`.
+ */
+export function CodeWaiting({
+  expiresAt,
+  isExpired,
+  waitingText,
+  isBusy,
+  isRenewableEarly = false,
+  onRenew,
+  onCancel,
+}: {
+  expiresAt: number
+  isExpired: boolean
+  waitingText: string
+  isBusy: boolean
+  isRenewableEarly?: boolean
+  onRenew: () => void
+  onCancel: () => void
+}) {
   return (
-    <div class="field tg-command">
-      <label class="field-label" for={id}>
-        {label}
-      </label>
-      <div class="input-with-button">
-        <input
-          id={id}
-          class="input input-mono tg-command-input"
-          value={text}
-          readOnly
-          spellcheck={false}
-          onFocus={(event) => event.currentTarget.select()}
-        />
-        <Button class="input-addon-button" icon={isCopied ? 'check' : 'copy'} onClick={() => void copy()}>
-          {isCopied ? t('invite.copiedShort') : t('invite.copy')}
+    <>
+      <ExpiryNote expiresAt={expiresAt} isExpired={isExpired} />
+      {isExpired ? null : (
+        <p class="tg-waiting" role="status">
+          <span class="spinner" aria-hidden="true" />
+          {waitingText}
+        </p>
+      )}
+      <div class="form-actions">
+        <Button variant="ghost" onClick={onCancel}>
+          {t('telegram.cancel')}
         </Button>
+        {isExpired || isRenewableEarly ? (
+          <Button variant={isExpired ? 'primary' : 'secondary'} icon="refresh" isBusy={isBusy} onClick={onRenew}>
+            {t('telegram.newCode')}
+          </Button>
+        ) : null}
       </div>
-    </div>
+    </>
   )
 }

@@ -16,7 +16,7 @@ import { Icon } from '../../ui/icons'
 import { Section } from '../../ui/page'
 import { QrCode } from '../../ui/qr-image'
 import { toast } from '../../ui/toast'
-import { ExpiryNote, useExpired } from './link-parts'
+import { CodeWaiting, useExpired } from './link-parts'
 import { telegramApi, type LinkCode, type MirrorMode, type MyTelegram } from './telegram-api'
 import './telegram.css'
 
@@ -187,23 +187,14 @@ function LinkPanel({
           </div>
         </>
       )}
-      <ExpiryNote expiresAt={code.expiresAt} isExpired={isExpired} />
-      {isExpired ? null : (
-        <p class="tg-waiting" role="status">
-          <span class="spinner" aria-hidden="true" />
-          {t('telegram.linkWaiting')}
-        </p>
-      )}
-      <div class="form-actions">
-        <Button variant="ghost" onClick={onCancel}>
-          {t('telegram.cancel')}
-        </Button>
-        {isExpired ? (
-          <Button variant="primary" icon="refresh" isBusy={isBusy} onClick={onRenew}>
-            {t('telegram.newCode')}
-          </Button>
-        ) : null}
-      </div>
+      <CodeWaiting
+        expiresAt={code.expiresAt}
+        isExpired={isExpired}
+        waitingText={t('telegram.linkWaiting')}
+        isBusy={isBusy}
+        onRenew={onRenew}
+        onCancel={onCancel}
+      />
     </div>
   )
 }

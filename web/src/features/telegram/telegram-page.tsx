@@ -11,6 +11,7 @@ import { t, tn } from '../../lib/i18n'
 import { useLive } from '../../lib/live'
 import { can } from '../../lib/session'
 import { Button, LinkButton } from '../../ui/button'
+import { CopyField } from '../../ui/copy-field'
 import { confirm } from '../../ui/dialog'
 import { EmptyState, Loading } from '../../ui/empty-state'
 import { FormError, PasswordField, SelectField } from '../../ui/field'
@@ -18,7 +19,7 @@ import { Icon } from '../../ui/icons'
 import { Page, Section } from '../../ui/page'
 import { toast } from '../../ui/toast'
 import { chatApi, type ConversationItem } from '../chat/chat-api'
-import { CommandField, ExpiryNote, useExpired } from './link-parts'
+import { CodeWaiting, useExpired } from './link-parts'
 import {
   looksLikeToken,
   telegramApi,
@@ -505,7 +506,14 @@ function GroupCodePanel({
               </LinkButton>
             </li>
             <li>
-              <CommandField label={t('telegram.groupStep2')} text={code.command} />
+              <CopyField
+                label={t('telegram.groupStep2')}
+                value={code.command}
+                copiedToast={t('telegram.commandCopied')}
+                failedToast={t('telegram.copyFailed')}
+                class="tg-command"
+                inputClass="tg-command-input"
+              />
             </li>
           </ol>
           <div class="tg-note" role="note">
@@ -517,21 +525,15 @@ function GroupCodePanel({
           </div>
         </>
       )}
-      <ExpiryNote expiresAt={code.expiresAt} isExpired={isExpired} />
-      {isExpired ? null : (
-        <p class="tg-waiting" role="status">
-          <span class="spinner" aria-hidden="true" />
-          {t('telegram.waitingForGroup')}
-        </p>
-      )}
-      <div class="form-actions">
-        <Button variant="ghost" onClick={onCancel}>
-          {t('telegram.cancel')}
-        </Button>
-        <Button variant={isExpired ? 'primary' : 'secondary'} icon="refresh" isBusy={isBusy} onClick={onRenew}>
-          {t('telegram.newCode')}
-        </Button>
-      </div>
+      <CodeWaiting
+        expiresAt={code.expiresAt}
+        isExpired={isExpired}
+        waitingText={t('telegram.waitingForGroup')}
+        isBusy={isBusy}
+        isRenewableEarly
+        onRenew={onRenew}
+        onCancel={onCancel}
+      />
     </div>
   )
 }
