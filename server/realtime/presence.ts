@@ -99,11 +99,17 @@ export class PresenceTracker {
   }
 
   /** Sets the actor's own shift status, optionally until a time, after which it lapses. */
-  async setShiftStatus(actor: Actor, shiftStatus: ShiftStatus, untilMinutes: number | null): Promise<PresenceView> {
+  async setShiftStatus(
+    actor: Actor,
+    shiftStatus: ShiftStatus,
+    untilMinutes: number | null,
+    /** To commit with a caller's change (ctx.write.within). */
+    write = this.ctx.write,
+  ): Promise<PresenceView> {
     if (untilMinutes !== null && (untilMinutes < 1 || untilMinutes > 14 * 24 * 60)) {
       throw badRequest('invalid_duration', 'Choose a duration between a minute and two weeks.')
     }
-    return this.ctx.write(async ({ trx, now, emit }) => {
+    return write(async ({ trx, now, emit }) => {
       const until = untilMinutes === null ? null : now + untilMinutes * 60_000
       await trx
         .updateTable('member')

@@ -3,7 +3,6 @@
  * the change, its events and (later) its outbox rows commit together in one SQLite
  * transaction, and live fan-out happens only after the commit.
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { sql, type Transaction } from 'kysely'
 import type { DB } from '../db/schema'
 import type { Database } from '../db/database'
@@ -32,15 +31,19 @@ export interface Writer {
   /** Called after a commit that queued outbox deliveries. */
   onEnqueued(listener: () => void): void
   onStored(hook: StoredHook): void
+  /**
+   * A writer whose writes join `outer` instead of opening a transaction of their own (each as
+   * a savepoint): services called with it commit together with the caller's own change, e.g.
+   * a Telegram update's effects and the saved update offset. Code inside must use the
+   * transaction, never ctx.db (one connection: it would wait for ever).
+   */
+  within(outer: WriteContext): Writer
 }
 
 export function createWriter(db: Database, clock: Clock): Writer {
   const listeners: CommitListener[] = []
   const enqueueListeners: (() => void)[] = []
   const storedHooks: StoredHook[] = []
-  const current = new AsyncLocalStorage<WriteContext>()
-  // Work started inside a transaction may outlive it (fire-and-forget): it must not join a closed one.
-  const open = new WeakSet<WriteContext>()
   const pendingOf = new WeakMap<WriteContext, NewEvent[]>()
   let savepoints = 0
   /** A joined write is a savepoint: if it fails, its rows and events go, the outer write goes on. */
@@ -61,10 +64,6 @@ export function createWriter(db: Database, clock: Clock): Writer {
     }
   }
   const write = async <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> => {
-    // A write inside a write joins it: one transaction, one commit (e.g. a Telegram update
-    // and the saved offset). Code inside must use the transaction, never ctx.db.
-    const outer = current.getStore()
-    if (outer && open.has(outer)) return joined(outer, work)
     const callbacks: (() => void)[] = []
     let hasEnqueued = false
     const { result, stored } = await db.transaction().execute(async (trx) => {
@@ -80,46 +79,42 @@ export function createWriter(db: Database, clock: Clock): Writer {
           await insertOutboxItem(trx, now, item)
         },
       }
-      open.add(context)
       pendingOf.set(context, pending)
-      try {
-        return await current.run(context, async () => {
-          const result = await work(context)
-          const stored: StoredEvent[] = []
-          // Hooks may emit events of their own (unlinking a deactivated member's Telegram):
-          // those are stored and hooked too, a few rounds at most.
-          for (let round = 0; stored.length < pending.length && round < 4; round++) {
-            const batch: StoredEvent[] = []
-            for (const event of pending.slice(stored.length)) {
-              const row = await trx
-                .insertInto('event')
-                .values({
-                  type: event.type,
-                  ...audienceColumns(event.audience),
-                  payload: JSON.stringify(event.data),
-                  created_at: now,
-                })
-                .returning('id')
-                .executeTakeFirstOrThrow()
-              batch.push({ ...event, id: row.id, at: now })
-            }
-            stored.push(...batch)
-            for (const hook of storedHooks) await hook(context, batch)
-          }
-          return { result, stored }
-        })
-      } finally {
-        open.delete(context)
+      const result = await work(context)
+      const stored: StoredEvent[] = []
+      // Hooks may emit events of their own (unlinking a deactivated member's Telegram):
+      // those are stored and hooked too, a few rounds at most.
+      for (let round = 0; stored.length < pending.length && round < 4; round++) {
+        const batch: StoredEvent[] = []
+        for (const event of pending.slice(stored.length)) {
+          const row = await trx
+            .insertInto('event')
+            .values({
+              type: event.type,
+              ...audienceColumns(event.audience),
+              payload: JSON.stringify(event.data),
+              created_at: now,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+          batch.push({ ...event, id: row.id, at: now })
+        }
+        stored.push(...batch)
+        for (const hook of storedHooks) await hook(context, batch)
       }
+      return { result, stored }
     })
     if (stored.length > 0) for (const listener of listeners) listener(stored)
     if (hasEnqueued) for (const listener of enqueueListeners) listener()
     for (const callback of callbacks) callback()
     return result
   }
-  return Object.assign(write, {
+  const registration = {
     onCommit: (listener: CommitListener) => void listeners.push(listener),
     onEnqueued: (listener: () => void) => void enqueueListeners.push(listener),
     onStored: (hook: StoredHook) => void storedHooks.push(hook),
-  })
+  }
+  const within = (outer: WriteContext): Writer =>
+    Object.assign(<T>(work: (ctx: WriteContext) => Promise<T>) => joined(outer, work), registration, { within })
+  return Object.assign(write, registration, { within })
 }

@@ -80,6 +80,11 @@ export class Inbound {
     return this.service.ctx
   }
 
+  /** The app's services, writing inside this update's transaction. */
+  private joined(w: WriteContext): AppContext {
+    return { ...this.ctx, write: this.ctx.write.within(w) }
+  }
+
   /** Applies one update and moves the offset past it, in one transaction. */
   async apply(update: TgUpdate): Promise<void> {
     let plan: Plan
@@ -302,7 +307,7 @@ export class Inbound {
         : [content.body]
     for (const [i, body] of pieces.entries()) {
       await sendMessage(
-        this.ctx,
+        this.joined(w),
         actor,
         conversationId,
         {
@@ -411,7 +416,7 @@ export class Inbound {
         const status = command.name === 'here' ? 'on_shift' : 'away'
         return {
           step: async (w) => {
-            await this.ctx.presence.setShiftStatus(actor, status, null)
+            await this.ctx.presence.setShiftStatus(actor, status, null, this.ctx.write.within(w))
             await this.reply(
               update,
               chat,
@@ -814,8 +819,8 @@ export class Inbound {
     if (!original) return this.nothing()
     const text = message.text
     return {
-      step: async () => {
-        await editMessage(this.ctx, actor, original.id, text).catch((error: unknown) => {
+      step: async (w) => {
+        await editMessage(this.joined(w), actor, original.id, text).catch((error: unknown) => {
           if (!(error instanceof AppError)) throw error
         })
       },
@@ -852,7 +857,7 @@ export class Inbound {
       let outcome = 'Acknowledged ✓'
       return {
         step: async (w) => {
-          await acknowledge(this.ctx, actor, messageId).catch((error: unknown) => {
+          await acknowledge(this.joined(w), actor, messageId).catch((error: unknown) => {
             if (!(error instanceof AppError)) throw error
             outcome = error.message
           })
