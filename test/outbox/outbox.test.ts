@@ -130,3 +130,50 @@ t.test('deliveries interrupted by a crash are retried after a restart, never los
   await waitFor(async () => (await ctx.outbox.counts()).some((c) => c.done === 1))
   t.same(seen, ['k-5'])
 })
+
+t.test('a deferred delivery comes back at its time without using up an attempt', async (t) => {
+  const started = await startApp({ build: { outboxPollMs: 20 } })
+  t.teardown(started.close)
+  const attempts: number[] = []
+  started.ctx.outbox.register(
+    'test',
+    async (item): Promise<DeliveryResult> => {
+      attempts.push(item.attempts)
+      return attempts.length < 4 ? { kind: 'defer', untilMs: started.clock.now() } : { kind: 'done' }
+    },
+    { maxAttempts: 2 },
+  )
+  await enqueue(started.ctx, 'deferred')
+  await waitFor(async () => (await started.ctx.outbox.counts()).some((c) => c.done === 1))
+  t.same(attempts, [1, 1, 1, 1], 'deferring three times is not three failed attempts (max 2)')
+})
+
+t.test('writes joined to a caller commit with it; a failing one leaves nothing behind', async (t) => {
+  const started = await startApp()
+  t.teardown(started.close)
+  const { ctx } = started
+  await ctx.write(async (w) => {
+    const joined = ctx.write.within(w)
+    await joined(async (inner) => {
+      await inner.enqueue({ channel: 'joined', idempotencyKey: 'kept', payload: {} })
+      inner.emit('page.deleted', { kind: 'shop' }, { pageId: 1 })
+    })
+    await joined(async (inner) => {
+      await inner.enqueue({ channel: 'joined', idempotencyKey: 'rolled-back', payload: {} })
+      inner.emit('page.deleted', { kind: 'shop' }, { pageId: 2 })
+      throw new Error('this part fails')
+    }).catch(() => undefined)
+  })
+  const rows = await ctx.db.selectFrom('outbox').select('idempotency_key').where('channel', '=', 'joined').execute()
+  t.same(
+    rows.map((r) => r.idempotency_key),
+    ['kept'],
+    'the failed part is rolled back to its savepoint',
+  )
+  const events = await ctx.db.selectFrom('event').select('payload').where('type', '=', 'page.deleted').execute()
+  t.same(
+    events.map((e) => JSON.parse(e.payload) as unknown),
+    [{ pageId: 1 }],
+    'and its events are not stored',
+  )
+})
