@@ -79,7 +79,8 @@ export class Outbound {
 
   register(): void {
     this.ctx.outbox.register(TELEGRAM_CHANNEL, (item) => this.deliver(item), {
-      concurrency: 16,
+      // Most of these wait for their slot (one a second per chat, 25 a second overall): waiting is cheap.
+      concurrency: 48,
       maxAttempts: 40,
       baseBackoffMs: 2_000,
       maxBackoffMs: 300_000,
