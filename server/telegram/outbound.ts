@@ -653,7 +653,8 @@ export class Outbound {
         keyboard.push([{ text: 'Acknowledge', callback_data: `a:${token}` }])
       }
     }
-    if (link) keyboard.push([{ text: 'Open in app', url: link }])
+    // Not in groups: guests there have no account, and the app's address is the shop's business.
+    if (link && !payload.isGroup) keyboard.push([{ text: 'Open in app', url: link }])
     const files = view.attachments.filter((a) => a.fileId !== null)
     const locations = view.attachments.filter((a) => a.kind === 'location')
     const parts: Part[] = []

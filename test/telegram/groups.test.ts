@@ -114,6 +114,7 @@ t.test('two-way: staff as themselves, others as guests of that conversation only
   await send(tg.app, tg.owner, channelId, 'Delivery is here, who can help?')
   const inGroup = await botMessagesIn(tg.fake, group.id, 2)
   t.match(inGroup.at(-1)?.text, /Olive Owner\nDelivery is here, who can help\?/)
+  t.notMatch(JSON.stringify(inGroup.at(-1)?.reply_markup ?? {}), /shop\.example\.org/, 'no link to the app for guests')
 
   // A guest in the group writes: it shows in the channel with their Telegram name.
   olga.in(group).text('I can, in 5 minutes')
