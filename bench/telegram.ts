@@ -1,7 +1,8 @@
 /**
  * npm run bench:telegram — the Telegram bridge against the Bot API fake on loopback, with
  * Telegram's rate limits enforced (a violation would be answered 429 and counted):
- *   1. fan-out: one must-acknowledge notice to N linked, away members (messages/s overall);
+ *   1. fan-out: one must-acknowledge notice to N linked, away members (messages/s overall),
+ *      then twenty of them press Acknowledge (time until Telegram gets the answer);
  *   2. one chat: ten direct messages to one member (Telegram allows about one a second);
  *   3. outage: Telegram unreachable for --outage seconds while a notice is posted; the time
  *      from Telegram answering again until every queued message is delivered;
@@ -124,6 +125,19 @@ await request('POST', '/api/notices', {
 await until(() => sends() >= before + MEMBERS, 120_000)
 const fanoutMs = performance.now() - started
 
+// 1b. Acknowledge buttons: press to answer (Telegram wants an answer within seconds).
+const pressLatencies: number[] = []
+for (const { handle } of handles.slice(0, 20)) {
+  const notice = fake.botMessages(handle.chat.id).find((m) => (m.text ?? '').includes('Stocktake'))
+  const data = notice?.reply_markup?.inline_keyboard[0]?.[0]?.callback_data as string
+  const pressedAt = Date.now()
+  const { callbackQuery } = handle.press(notice as { message_id: number }, data)
+  await until(() => fake.callbackAnswers.has(callbackQuery?.id as string), 10_000)
+  const answered = fake.calls('answerCallbackQuery').find((c) => c.params.callback_query_id === callbackQuery?.id)
+  pressLatencies.push((answered?.time ?? Date.now()) - pressedAt)
+}
+pressLatencies.sort((a, b) => a - b)
+
 // 2. One chat.
 const first = handles[0] as (typeof handles)[number]
 const direct = await request('POST', '/api/conversations', { kind: 'direct', memberIds: [first.memberId] })
@@ -182,6 +196,8 @@ const result = {
   members: MEMBERS,
   fanout_ms: Math.round(fanoutMs),
   fanout_msgs_per_s: Number(((MEMBERS / fanoutMs) * 1000).toFixed(1)),
+  ack_answer_p50_ms: pressLatencies[Math.floor(pressLatencies.length / 2)],
+  ack_answer_max_ms: pressLatencies.at(-1),
   one_chat_10_msgs_ms: Math.round(oneChatMs),
   outage_s: OUTAGE_S,
   recovery_first_ms: Math.round(firstAfterMs),
