@@ -121,6 +121,8 @@ export async function link(tg: TelegramApp, member: SignedInMember, handle: User
     return bodyOf<{ link: unknown }>(me).link !== null
   }, 8000)
   if (!isLinked) throw new Error('the link was not confirmed')
+  // And the bot's confirmation has reached the chat, so tests count from a settled state.
+  if (!(await outboxDrained(tg.ctx))) throw new Error('the confirmation was not delivered')
 }
 
 /** Waits until the bot has sent `count` messages to a chat (not deleted); returns them. */
