@@ -19,6 +19,7 @@ import { roleLabel } from '../members/labels'
 import { MemberPhoto } from './member-photo'
 import { ProfileDialog } from './profile-dialog'
 import './directory.css'
+import { LoadError } from '../../ui/load-error'
 
 type Filter = 'all' | 'on-shift'
 
@@ -105,15 +106,7 @@ export function DirectoryPage() {
       {editing ? (
         <ProfileDialog entry={editing} onClose={() => setEditing(null)} onChanged={() => void load()} />
       ) : null}
-      {loadError ? (
-        <div class="notice notice-error" role="alert">
-          <Icon name="alert" size={20} />
-          <span>{loadError}</span>
-          <Button isSmall onClick={() => void load()}>
-            {t('common.retry')}
-          </Button>
-        </div>
-      ) : null}
+      {loadError ? <LoadError message={loadError} onRetry={() => void load()} /> : null}
       {!entries && !loadError ? <Loading label={t('directory.loading')} /> : null}
       {entries ? (
         <Section>

@@ -18,6 +18,7 @@ import { Icon } from '../../ui/icons'
 import { Page, Section } from '../../ui/page'
 import { toast } from '../../ui/toast'
 import './displays.css'
+import { LoadError } from '../../ui/load-error'
 
 /** What people type: "k7p q2m" or "K7P-Q2M" are the same code. */
 export function cleanCode(code: string): string {
@@ -82,15 +83,7 @@ export function DisplaysPage({ code: givenCode }: { code?: string }) {
         }}
       />
       <Section title={t('displays.listTitle')} id="displays">
-        {loadError ? (
-          <div class="notice notice-error" role="alert">
-            <Icon name="alert" size={20} />
-            <span>{loadError}</span>
-            <Button isSmall onClick={() => void load()}>
-              {t('common.retry')}
-            </Button>
-          </div>
-        ) : null}
+        {loadError ? <LoadError message={loadError} onRetry={() => void load()} /> : null}
         {!displays && !loadError ? <Loading label={t('common.loading')} /> : null}
         {displays && !displays.length ? (
           <EmptyState icon="device" title={t('displays.none')}>

@@ -13,6 +13,7 @@ import { InviteDialog } from './invite-dialog'
 import { statusLabel } from './labels'
 import { MemberRow } from './member-row'
 import { RequestList } from './requests'
+import { LoadError } from '../../ui/load-error'
 
 type Filter = 'all' | MemberStatus
 const FILTERS: readonly Filter[] = ['all', 'active', 'pending', 'deactivated']
@@ -99,15 +100,7 @@ export function MembersPage() {
       }
     >
       {isInviteOpen ? <InviteDialog onClose={() => setInviteOpen(false)} /> : null}
-      {loadError ? (
-        <div class="notice notice-error" role="alert">
-          <Icon name="alert" size={20} />
-          <span>{loadError}</span>
-          <Button isSmall onClick={() => void load()}>
-            {t('common.retry')}
-          </Button>
-        </div>
-      ) : null}
+      {loadError ? <LoadError message={loadError} onRetry={() => void load()} /> : null}
       {!members && !loadError ? <Loading label={t('members.loading')} /> : null}
       {members ? (
         <>

@@ -9,12 +9,13 @@ import { formatRelative } from '../../lib/format'
 import { t } from '../../lib/i18n'
 import { useLive } from '../../lib/live'
 import { can } from '../../lib/session'
-import { Button, LinkButton } from '../../ui/button'
+import { LinkButton } from '../../ui/button'
 import { EmptyState, Loading } from '../../ui/empty-state'
 import { Icon } from '../../ui/icons'
 import { Page, Section } from '../../ui/page'
 import { toast } from '../../ui/toast'
 import './pages.css'
+import { LoadError } from '../../ui/load-error'
 
 export interface PageGroup {
   section: string
@@ -97,15 +98,7 @@ export function PagesPage() {
         ) : undefined
       }
     >
-      {loadError ? (
-        <div class="notice notice-error" role="alert">
-          <Icon name="alert" size={20} />
-          <span>{loadError}</span>
-          <Button isSmall onClick={() => void load()}>
-            {t('common.retry')}
-          </Button>
-        </div>
-      ) : null}
+      {loadError ? <LoadError message={loadError} onRetry={() => void load()} /> : null}
       {!pages && !loadError ? <Loading label={t('pages.loading')} /> : null}
       {pages && !pages.length ? (
         <Section>

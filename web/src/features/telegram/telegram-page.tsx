@@ -29,6 +29,7 @@ import {
   type MyTelegram,
 } from './telegram-api'
 import './telegram.css'
+import { LoadError } from '../../ui/load-error'
 
 export function TelegramPage() {
   const [mine, setMine] = useState<MyTelegram | null>(null)
@@ -100,15 +101,7 @@ function BotSection({ onChanged }: { onChanged: () => void }) {
 
   return (
     <Section title={t('telegram.botTitle')} id="telegram-bot" class="tg-section">
-      {loadError ? (
-        <div class="notice notice-error" role="alert">
-          <Icon name="alert" size={20} />
-          <span>{loadError}</span>
-          <Button isSmall onClick={() => void load()}>
-            {t('common.retry')}
-          </Button>
-        </div>
-      ) : null}
+      {loadError ? <LoadError message={loadError} onRetry={() => void load()} /> : null}
       {!bot && !loadError ? <Loading label={t('common.loading')} /> : null}
       {bot && (!bot.isConfigured || !bot.bot) ? (
         <>
@@ -319,15 +312,7 @@ function GroupsSection({ mine }: { mine: MyTelegram | null }) {
     <>
       <Section title={t('telegram.groupsTitle')} id="telegram-groups" class="tg-section">
         <p class="card-text muted">{t('telegram.groupsIntro')}</p>
-        {loadError ? (
-          <div class="notice notice-error" role="alert">
-            <Icon name="alert" size={20} />
-            <span>{loadError}</span>
-            <Button isSmall onClick={() => void load()}>
-              {t('common.retry')}
-            </Button>
-          </div>
-        ) : null}
+        {loadError ? <LoadError message={loadError} onRetry={() => void load()} /> : null}
         {!groups && !loadError ? <Loading label={t('common.loading')} /> : null}
         {groups && !groups.length ? (
           <EmptyState icon="users" title={t('telegram.groupsNone')}>
