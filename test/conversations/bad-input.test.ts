@@ -103,7 +103,7 @@ t.test('no bad input to the board, chat, notice or file routes gives a 5xx or ch
       })
       count++
       const code = response.statusCode < 500 ? (bodyOf(response).code as string | undefined) : undefined
-      if (response.statusCode >= 500 || (response.statusCode >= 400 && !code)) {
+      if (response.statusCode < 400 || response.statusCode >= 500 || !code) {
         failures.push(
           `${method} ${url} ${JSON.stringify(payload)} → ${response.statusCode} ${response.body.slice(0, 100)}`,
         )

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
@@ -11,10 +12,25 @@ import WebSocket from 'ws'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
+/**
+ * A port the system just handed out for port 0. main.ts refuses PORT=0 on purpose (a
+ * server needs a known address), so the port is asked of the system instead of guessed.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
 t.test('SIGTERM finishes in-flight requests, closes sockets and checkpoints the WAL', async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-shutdown-'))
   t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
-  const port = 30000 + Math.floor(Math.random() * 10000)
+  const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/main.ts')], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -13,14 +13,15 @@ import t from 'tap'
 
 const fixture = path.resolve(import.meta.dirname, '../fixtures/crash-server.ts')
 
-function start(dataDir: string, port: number, deliveryLog: string): Promise<ChildProcess> {
+/** Starts the server on a free port (port 0) and resolves with it and the port it got. */
+function start(dataDir: string, deliveryLog: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(fixture, [], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), DELIVERY_LOG: deliveryLog, LOG_LEVEL: 'silent' },
+    env: { ...process.env, DATA_DIR: dataDir, DELIVERY_LOG: deliveryLog, LOG_LEVEL: 'silent' },
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child))
+    child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }))
     child.once('exit', (code) => reject(new Error(`server exited early (${code})`)))
   })
 }
@@ -42,9 +43,7 @@ t.test('SIGKILL during a stream of writes loses no acknowledged write and no que
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-crash-'))
   t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
   const deliveryLog = path.join(dataDir, 'deliveries.log')
-  const port = 20000 + Math.floor(Math.random() * 10000)
-
-  const first = await start(dataDir, port, deliveryLog)
+  const { child: first, port } = await start(dataDir, deliveryLog)
   const acknowledged: string[] = []
   let killed = false
   const killAt = 150 + Math.floor(Math.random() * 150)
@@ -64,7 +63,7 @@ t.test('SIGKILL during a stream of writes loses no acknowledged write and no que
   )
   t.equal(first.signalCode, 'SIGKILL', `killed after ${acknowledged.length} acknowledged writes`)
 
-  const second = await start(dataDir, port, deliveryLog)
+  const { child: second } = await start(dataDir, deliveryLog)
   t.teardown(() => second.kill('SIGTERM'))
 
   // Every queued delivery is made after the restart.

@@ -1,18 +1,8 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { runNoticeJobs } from '../../server/notices/service'
 import type { MessageView } from '../../server/realtime/events'
 import { bodyOf, createMember, setupOwner, startApp, type SignedInMember } from '../helpers/app'
 import { as, boardIdOf, eventsAfter, eventually, lastEventId, newClientKey, startAppWith } from '../helpers/chat'
-
-const { app, ctx, clock, close } = await startApp()
-t.teardown(close)
-const owner = await setupOwner(app)
-// The owner posts; the manager and sam are the two people expected to acknowledge.
-const [manager, sam] = (await Promise.all([
-  createMember(app, owner.cookie, { role: 'manager', username: 'mona' }),
-  createMember(app, owner.cookie, { username: 'sam' }),
-])) as [SignedInMember, SignedInMember]
-const boardId = await boardIdOf(app, owner)
 
 interface NoticeInput {
   title: string
@@ -24,34 +14,45 @@ interface NoticeInput {
   clientKey?: string
 }
 
-function postRequest(author: SignedInMember, input: NoticeInput) {
-  return as(app, author, 'POST', '/api/notices', { body: '', clientKey: newClientKey('notice'), ...input })
-}
+/**
+ * A shop of its own for each test (an owner who posts; a manager and sam who are expected
+ * to acknowledge), so no test depends on another's notices or on where the clock was left.
+ */
+async function openShop(t: Test) {
+  const { app, ctx, clock, close } = await startApp()
+  t.teardown(close)
+  const owner = await setupOwner(app)
+  // The owner posts; the manager and sam are the two people expected to acknowledge.
+  const [manager, sam] = (await Promise.all([
+    createMember(app, owner.cookie, { role: 'manager', username: 'mona' }),
+    createMember(app, owner.cookie, { username: 'sam' }),
+  ])) as [SignedInMember, SignedInMember]
+  const boardId = await boardIdOf(app, owner)
 
-async function post(author: SignedInMember, input: NoticeInput): Promise<MessageView> {
-  const response = await postRequest(author, input)
-  if (response.statusCode !== 201) throw new Error(`notice failed: ${response.statusCode} ${response.body}`)
-  return bodyOf<MessageView>(response)
-}
-
-async function pinned(member: SignedInMember) {
-  const response = await as(app, member, 'GET', '/api/notices')
-  if (response.statusCode !== 200) throw new Error(`notices failed: ${response.statusCode} ${response.body}`)
-  return bodyOf<{ notices: MessageView[]; acknowledged: { messageId: number; at: number }[] }>(response)
-}
-
-function acknowledge(member: SignedInMember, id: number) {
-  return as(app, member, 'POST', `/api/notices/${id}/acknowledge`)
-}
-
-/** Everyone acknowledges every pinned notice, so earlier tests' notices never remind. */
-async function acknowledgeEverything(): Promise<void> {
-  for (const notice of (await pinned(owner)).notices) {
-    for (const member of [owner, manager, sam]) await acknowledge(member, notice.id)
+  function postRequest(author: SignedInMember, input: NoticeInput) {
+    return as(app, author, 'POST', '/api/notices', { body: '', clientKey: newClientKey('notice'), ...input })
   }
+
+  async function post(author: SignedInMember, input: NoticeInput): Promise<MessageView> {
+    const response = await postRequest(author, input)
+    if (response.statusCode !== 201) throw new Error(`notice failed: ${response.statusCode} ${response.body}`)
+    return bodyOf<MessageView>(response)
+  }
+
+  async function pinned(member: SignedInMember) {
+    const response = await as(app, member, 'GET', '/api/notices')
+    if (response.statusCode !== 200) throw new Error(`notices failed: ${response.statusCode} ${response.body}`)
+    return bodyOf<{ notices: MessageView[]; acknowledged: { messageId: number; at: number }[] }>(response)
+  }
+
+  function acknowledge(member: SignedInMember, id: number) {
+    return as(app, member, 'POST', `/api/notices/${id}/acknowledge`)
+  }
+  return { app, ctx, clock, owner, manager, sam, boardId, postRequest, post, pinned, acknowledge }
 }
 
 t.test('a notice is posted on the board with its title, urgency and must-acknowledge', async (t) => {
+  const { app, ctx, owner, sam, boardId, postRequest, pinned } = await openShop(t)
   const response = await postRequest(owner, {
     title: '  Fire drill at 3pm  ',
     body: 'Meet at the car park.',
@@ -87,6 +88,7 @@ t.test('a notice is posted on the board with its title, urgency and must-acknowl
 })
 
 t.test('posting notices: permission, idempotency and bad fields', async (t) => {
+  const { ctx, clock, owner, manager, sam, postRequest } = await openShop(t)
   const byStaff = await postRequest(sam, { title: 'I quit' })
   t.equal(byStaff.statusCode, 403, 'staff without board.post cannot post a notice')
   t.equal(bodyOf(byStaff).code, 'forbidden')
@@ -118,6 +120,7 @@ t.test('posting notices: permission, idempotency and bad fields', async (t) => {
 })
 
 t.test('acknowledging counts each member once, however often and however fast they tap', async (t) => {
+  const { ctx, clock, owner, manager, sam, post, pinned, acknowledge } = await openShop(t)
   const notice = await post(owner, { title: 'New till procedure', mustAcknowledge: true })
   const start = await lastEventId(ctx)
 
@@ -167,6 +170,7 @@ t.test('acknowledging counts each member once, however often and however fast th
 t.test(
   'the acknowledgement report ("1 of 2") lists who has and who has not, for the author and managers only',
   async (t) => {
+    const { app, clock, owner, manager, sam, post, pinned, acknowledge } = await openShop(t)
     const notice = await post(owner, { title: 'Read the safety sheet', mustAcknowledge: true })
     clock.advance(1000)
     await acknowledge(sam, notice.id)
@@ -198,6 +202,7 @@ t.test(
 )
 
 t.test('an expired notice unpins itself: gone from /api/notices, notice.unpinned emitted once', async (t) => {
+  const { app, ctx, clock, owner, sam, boardId, post, pinned } = await openShop(t)
   const notice = await post(owner, { title: 'Half price today', expiresAt: clock.now() + 3_600_000 })
   t.ok((await pinned(sam)).notices.some((n) => n.id === notice.id))
   t.same(await runNoticeJobs(ctx), { expired: 0, reminders: 0 }, 'nothing to do before it expires')
@@ -234,7 +239,7 @@ t.test('an expired notice unpins itself: gone from /api/notices, notice.unpinned
 })
 
 t.test('a reminder names the members still missing, and stops once everyone has acknowledged', async (t) => {
-  await acknowledgeEverything()
+  const { ctx, clock, owner, manager, sam, post, acknowledge } = await openShop(t)
   const notice = await post(owner, { title: 'Sign the rota', mustAcknowledge: true })
   const start = await lastEventId(ctx)
   clock.advance(60_000)
@@ -265,7 +270,7 @@ t.test('a reminder names the members still missing, and stops once everyone has 
 })
 
 t.test('a due time sets the first reminder; a notice without must-acknowledge never reminds', async (t) => {
-  await acknowledgeEverything()
+  const { ctx, clock, owner, post } = await openShop(t)
   const start = await lastEventId(ctx)
   const due = clock.now() + 30 * 60_000
   const notice = await post(owner, { title: 'Return your keys', mustAcknowledge: true, acknowledgeBy: due })
@@ -283,6 +288,7 @@ t.test('a due time sets the first reminder; a notice without must-acknowledge ne
 })
 
 t.test('pinned notices are ordered urgent first, then newest; moving to the top and unpinning work', async (t) => {
+  const { app, ctx, clock, owner, manager, sam, post, pinned, acknowledge } = await openShop(t)
   for (const n of (await pinned(owner)).notices)
     await as(app, owner, 'PATCH', `/api/notices/${n.id}`, { isPinned: false })
   clock.advance(1000)

@@ -43,19 +43,30 @@ t.test('a queued delivery is handed to its channel once and marked done', async 
 t.test('failures are retried after the delay the remote asked for, then delivered', async (t) => {
   const started = await startApp({ build: { outboxPollMs: 20 } })
   t.teardown(started.close)
+  const ASKED_MS = 60_000
   let calls = 0
   started.ctx.outbox.register(
     'test',
     async (): Promise<DeliveryResult> =>
-      ++calls < 3 ? { kind: 'retry', error: '503 from remote', afterMs: 0 } : { kind: 'done' },
+      ++calls < 3 ? { kind: 'retry', error: '503 from remote', afterMs: ASKED_MS } : { kind: 'done' },
+    // Our own backoff is far shorter than what the remote asks for: the remote's wins.
     { baseBackoffMs: 1, maxBackoffMs: 5 },
   )
+  const nextAttemptAt = async () =>
+    (await started.ctx.db.selectFrom('outbox').select('next_attempt_at').executeTakeFirstOrThrow()).next_attempt_at
   await enqueue(started.ctx, 'k-2')
-  // Retries are scheduled on the app's clock: move it along until delivered.
-  await waitFor(async () => {
-    started.clock.advance(10)
-    return (await started.ctx.outbox.counts()).some((c) => c.done === 1)
-  })
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    await waitFor(() => calls === attempt)
+    const failedAt = started.clock.now()
+    await waitFor(async () => (await nextAttemptAt()) >= failedAt + ASKED_MS)
+    t.ok(
+      (await nextAttemptAt()) >= failedAt + ASKED_MS,
+      `attempt ${attempt + 1} waits for the time the remote asked for`,
+    )
+    started.clock.advance(ASKED_MS)
+    started.ctx.outbox.wake()
+  }
+  await waitFor(async () => (await started.ctx.outbox.counts()).some((c) => c.done === 1))
   t.equal(calls, 3)
   const [counts] = await started.ctx.outbox.counts()
   t.equal(counts?.retries, 2, 'two retries are counted')
