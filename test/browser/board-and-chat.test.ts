@@ -10,7 +10,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { CHROMIUM, startAppAndBrowser, WEB_ROOT as webRoot } from '../helpers/browser'
+import { isChromiumMissing, startAppAndBrowser, WEB_ROOT as webRoot } from '../helpers/browser'
 
 const OWNER_PASSWORD = 'flour and yeast at dawn'
 const STAFF_PASSWORD = 'sourdough every morning'
@@ -19,9 +19,7 @@ const LIVE_MS = 5_000
 const NOTICE_TITLE = 'Freezer 2 is broken — use freezer 1'
 const XSS = '<img src=x onerror=alert(1)> **bold** [x](javascript:alert(1))'
 
-if (!fs.existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`)
-} else {
+if (!isChromiumMissing(t)) {
   t.test('board and chat between an owner and a staff member, live, offline and safe', async (t) => {
     if (!t.ok(fs.existsSync(path.join(webRoot, 'index.html')), 'the web app is built (run npm run build:web first)'))
       return

@@ -1,13 +1,10 @@
 /** A channel's admin manages it from the people dialog: rename, remove someone, archive. */
-import fs from 'node:fs'
 import t from 'tap'
 import { chromium, type Browser } from 'playwright-core'
-import { CHROMIUM, CHROMIUM_ARGS, WEB_ROOT } from '../helpers/browser'
+import { CHROMIUM, isChromiumMissing, CHROMIUM_ARGS, WEB_ROOT } from '../helpers/browser'
 import { createMember, setupOwner, startApp } from '../helpers/app'
 
-if (!fs.existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`)
-} else {
+if (!isChromiumMissing(t)) {
   t.test('the channel admin renames the channel, removes a person and archives it', async (t) => {
     const started = await startApp({ webRoot: WEB_ROOT })
     let browser: Browser | null = null

@@ -7,16 +7,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { CHROMIUM, startAppAndBrowser, WEB_ROOT as webRoot } from '../helpers/browser'
+import { isChromiumMissing, startAppAndBrowser, WEB_ROOT as webRoot } from '../helpers/browser'
 
 const OWNER_PASSWORD = 'flour and yeast at dawn'
 const NEWCOMER_PASSWORD = 'sourdough every morning'
 /** How long a live update may take to show. */
 const LIVE_MS = 5_000
 
-if (!fs.existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`)
-} else {
+if (!isChromiumMissing(t)) {
   t.test('a newcomer joins by invite, is approved live, and is signed out live when deactivated', async (t) => {
     if (!t.ok(fs.existsSync(path.join(webRoot, 'index.html')), 'the web app is built (run npm run build:web first)'))
       return

@@ -11,11 +11,9 @@ import t from 'tap'
 import { chromium, type Browser } from 'playwright-core'
 import { buildApp } from '../../server/app'
 import { loadConfig } from '../../server/config'
-import { CHROMIUM, CHROMIUM_ARGS as ARGS, WEB_ROOT as webRoot } from '../helpers/browser'
+import { CHROMIUM, isChromiumMissing, CHROMIUM_ARGS as ARGS, WEB_ROOT as webRoot } from '../helpers/browser'
 
-if (!fs.existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`)
-} else {
+if (!isChromiumMissing(t)) {
   t.test('a push shows a notification whose tap opens the conversation', async (t) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-push-browser-'))
     const { app } = await buildApp({ config: loadConfig({ DATA_DIR: dataDir }), webRoot, logger: false })

@@ -16,16 +16,14 @@ import { loadConfig } from '../../server/config'
 import { bodyOf } from '../helpers/app'
 import { as, newClientKey } from '../helpers/chat'
 import { seedBakery } from './wall-seed'
-import { CHROMIUM, CHROMIUM_ARGS as ARGS } from '../helpers/browser'
+import { CHROMIUM, isChromiumMissing, CHROMIUM_ARGS as ARGS } from '../helpers/browser'
 
 const root = path.join(import.meta.dirname, '..', '..')
 const webRoot = path.join(root, 'dist', 'web')
 const shots = path.join(root, 'test-results')
 const LIVE_MS = 5_000
 
-if (!fs.existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`)
-} else {
+if (!isChromiumMissing(t)) {
   t.test(
     'a screen is paired from its code, shows the wall, updates live and goes back to pairing when revoked',
     async (t) => {

@@ -22,6 +22,19 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ]
 
+/**
+ * True when Chromium is not installed, after accounting for it: outside CI the file is
+ * skipped with a note on how to install it; in CI (`CI=true`) a missing browser fails the
+ * run, so a browser test can never pass by not running.
+ */
+export function isChromiumMissing(t: Test): boolean {
+  if (fs.existsSync(CHROMIUM)) return false
+  const why = `${CHROMIUM} not found (apt-get install -y chromium)`
+  if (process.env.CI === 'true') t.fail(`the browser tests must run in CI: ${why}`)
+  else t.plan(0, `skipped: ${why}`)
+  return true
+}
+
 export const WEB_ROOT = path.join(import.meta.dirname, '..', '..', 'dist', 'web')
 
 /**
