@@ -1,12 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import t from 'tap'
+import { createHash } from 'node:crypto'
+import t, { type Test } from 'tap'
 import { buildApp } from '../../server/app'
 import { loadConfig } from '../../server/config'
 import { backupsToPrune, listBackups, takeBackup, type BackupInfo } from '../../server/backup/service'
 import { checkBackup, restoreBackup, RestoreError } from '../../server/backup/restore'
-import { startApp, setupOwner } from '../helpers/app'
+import { createMember, setupOwner, startApp } from '../helpers/app'
+import { corruptTablePage } from '../helpers/corrupt'
 
 const DAY = 86_400_000
 
@@ -85,51 +87,104 @@ t.test('a backup taken during a stream of writes restores to a consistent state'
   t.same(login.json(), { isSetupRequired: false, version: restored.ctx.version })
 })
 
-t.test('restore refuses a damaged backup and changes nothing', async (t) => {
-  const dir = t.testdir({ backup: { 'backboard.db': 'this is not a database file at all, not even close' }, data: {} })
-  fs.writeFileSync(path.join(dir, 'data', 'backboard.db'), 'current')
+/** A real backup of a shop with some members in it, and the data folder it came from. */
+async function realBackup(t: Test) {
+  const started = await startApp()
+  t.teardown(started.close)
+  const owner = await setupOwner(started.app)
+  for (let i = 0; i < 20; i++) await createMember(started.app, owner.cookie)
+  const backup = await takeBackup({
+    sqlite: started.ctx.sqlite,
+    dataDir: started.dataDir,
+    backupDir: path.join(started.dataDir, 'backups'),
+    reason: 'manual',
+    now: started.clock.now(),
+    version: 'test',
+  })
+  return { started, backup }
+}
+
+/** Every file under `dir` with a hash of its bytes, to tell whether anything changed. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {}
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const file = path.join(entry.parentPath, entry.name)
+    files[path.relative(dir, file)] = createHash('sha256').update(fs.readFileSync(file)).digest('hex')
+  }
+  return files
+}
+
+t.test('restore refuses a real backup with one damaged page and changes nothing', async (t) => {
+  const { backup } = await realBackup(t)
+  // A page of the member table overwritten, as a failing SD card does: the file still opens.
+  corruptTablePage(path.join(backup.path, 'backboard.db'), 'member')
+  const target = t.testdir({ 'backboard.db': 'the data the shop has now', files: { 'a.jpg': 'photo' } })
+  const before = snapshot(target)
   let error: unknown = null
   try {
-    restoreBackup(path.join(dir, 'backup'), path.join(dir, 'data'))
+    restoreBackup(backup.path, target)
   } catch (caught) {
     error = caught
   }
   t.ok(error instanceof RestoreError, `refused: ${String(error)}`)
-  t.equal(fs.readFileSync(path.join(dir, 'data', 'backboard.db'), 'utf8'), 'current')
+  t.match(String(error), /damaged/)
+  t.same(snapshot(target), before, 'the data folder is exactly as it was')
+  t.same(
+    fs.readdirSync(target).filter((name) => name.startsWith('replaced-')),
+    [],
+    'and nothing was moved aside',
+  )
 })
 
-t.test('retention keeps 7 daily and 4 weekly backups and the last 3 taken before upgrades', async (t) => {
-  const now = Date.UTC(2026, 11, 31, 4, 0)
-  const backups: BackupInfo[] = []
-  for (let day = 0; day < 60; day++) {
-    backups.push({
-      name: `daily-${day}`,
-      path: '',
-      createdAt: now - day * DAY,
-      reason: 'daily',
-      databaseBytes: 1,
-      fileCount: 0,
-    })
-  }
-  for (let i = 0; i < 5; i++) {
-    backups.push({
-      name: `pre-${i}`,
-      path: '',
-      createdAt: now - i * 10 * DAY,
-      reason: 'pre-migration',
-      databaseBytes: 1,
-      fileCount: 0,
-    })
-  }
-  const pruned = new Set(backupsToPrune(backups, now).map((b) => b.name))
-  const kept = backups.filter((b) => !pruned.has(b.name)).map((b) => b.name)
-  for (let day = 0; day < 7; day++) t.ok(kept.includes(`daily-${day}`), `keeps day ${day}`)
-  t.ok(kept.includes('pre-0') && kept.includes('pre-1') && kept.includes('pre-2'))
-  t.notOk(kept.includes('pre-3'))
-  const dailyKept = kept.filter((name) => name.startsWith('daily-')).length
-  t.ok(dailyKept >= 7 && dailyKept <= 11, `7 daily plus up to 4 weekly (${dailyKept})`)
-  t.notOk(kept.includes('daily-59'))
+t.test('restore moves the data it replaces aside, whole, under replaced-<time>', async (t) => {
+  const { backup } = await realBackup(t)
+  const target = t.testdir({ 'backboard.db': 'the data the shop has now', files: { 'a.jpg': 'photo' } })
+  const before = snapshot(target)
+  const aside = restoreBackup(backup.path, target, Date.UTC(2026, 11, 2, 10, 30))
+  t.equal(path.basename(aside), 'replaced-2026-12-02T10-30-00-000Z')
+  t.same(snapshot(aside), before, 'what was there is kept, byte for byte')
+  t.same(checkBackup(path.join(target, 'backboard.db')), [], 'the restored database is sound')
+  const restored = new SQLite(path.join(target, 'backboard.db'), { readonly: true })
+  t.teardown(() => restored.close())
+  const members = restored.prepare('select count(*) n from member').get() as { n: number }
+  t.equal(members.n, 21, 'and holds the members of the backup')
 })
+
+t.test(
+  'retention keeps exactly 7 daily, 4 weekly, manual ones for 30 days and the last 3 before upgrades',
+  async (t) => {
+    // Thursday 31 December 2026, 04:00 UTC; weeks start on Monday.
+    const now = Date.UTC(2026, 11, 31, 4, 0)
+    const backups: BackupInfo[] = []
+    const add = (name: string, reason: BackupInfo['reason'], createdAt: number) =>
+      backups.push({ name, path: '', createdAt, reason, databaseBytes: 1, fileCount: 0 })
+    for (let day = 0; day < 60; day++) add(`daily-${day}`, 'daily', now - day * DAY)
+    for (let i = 0; i < 5; i++) add(`pre-${i}`, 'pre-migration', now - i * 10 * DAY)
+    // Manual backups an hour after that day's daily one.
+    for (const day of [10, 29, 31]) add(`manual-${day}`, 'manual', now - day * DAY + 3_600_000)
+
+    const pruned = new Set(backupsToPrune(backups, now).map((b) => b.name))
+    const kept = backups.filter((b) => !pruned.has(b.name)).map((b) => b.name)
+    t.same(kept.sort(), [
+      // The newest backup of each of the last 7 days (Thursday 31st back to Friday 25th).
+      'daily-0',
+      'daily-1',
+      'daily-11', // the newest of the week of 14 December (Sunday 20th)
+      'daily-18', // the newest of the week of 7 December (Sunday 13th)
+      'daily-2',
+      'daily-3',
+      'daily-4', // also the newest of the week of 21 December
+      'daily-5',
+      'daily-6',
+      'manual-10', // manual, 10 days old
+      'manual-29', // manual, 29 days old; manual-31 is past 30 days
+      'pre-0',
+      'pre-1',
+      'pre-2',
+    ])
+  },
+)
 
 t.test('an upgrade takes a backup before it migrates', async (t) => {
   const started = await startApp()
