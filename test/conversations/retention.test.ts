@@ -103,3 +103,54 @@ t.test('purging removes old messages from history and search; new ones and pinne
 
   t.equal(await purgeMessagesBefore(ctx, cutoff), 0, 'a second run finds nothing more')
 })
+
+t.test('the hourly retention job reads the shop’s setting and deletes what it says, on its own', async (t) => {
+  const own = await startApp({ build: { retentionIntervalMs: 25 } })
+  t.teardown(own.close)
+  const shopOwner = await setupOwner(own.app)
+  const shopChannel = await createChannel(own.app, shopOwner, 'till')
+  const old = await send(own.app, shopOwner, shopChannel, 'Float counted: 150')
+  own.clock.advance(40 * DAY)
+  // Forty days on, the owner signs in again (sessions end after 30 idle days).
+  const owner40 = { ...shopOwner, cookie: cookieOf(await login(own.app, shopOwner)) }
+  const recent = await send(own.app, owner40, shopChannel, 'Float counted: 200')
+  const rowsOf = async () =>
+    (await own.ctx.db.selectFrom('message').select('id').where('id', 'in', [old.id, recent.id]).execute()).map(
+      (row) => row.id,
+    )
+  // The job has run many times by now; with no setting it deletes nothing.
+  await waitForJobRuns(own, 3)
+  t.same(await rowsOf(), [old.id, recent.id], 'no retention setting: everything is kept')
+
+  const set = await as(own.app, owner40, 'PATCH', '/api/settings', { retentionDays: 30 })
+  t.equal(set.statusCode, 200)
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline && (await rowsOf()).length === 2) await new Promise((r) => setTimeout(r, 25))
+  t.same(await rowsOf(), [recent.id], 'the 40-day-old message is deleted by the job itself; the new one stays')
+})
+
+/** Waits until the retention job has run `count` more times (it deletes orphan files each run). */
+async function waitForJobRuns(own: Awaited<ReturnType<typeof startApp>>, count: number): Promise<void> {
+  // Each run ends by pruning the event log, which keeps `event` rows newer than 30 days: an
+  // event older than that, written now, is gone once a run has passed.
+  for (let i = 0; i < count; i++) {
+    await own.ctx.db
+      .insertInto('event')
+      .values({
+        type: 'test.marker',
+        audience_kind: 'managers',
+        audience_id: null,
+        payload: '{}',
+        created_at: own.clock.now() - 31 * DAY,
+      })
+      .execute()
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline) {
+      const left = await own.ctx.db.selectFrom('event').select('id').where('type', '=', 'test.marker').execute()
+      if (left.length === 0) break
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    const left = await own.ctx.db.selectFrom('event').select('id').where('type', '=', 'test.marker').execute()
+    if (left.length) throw new Error('the retention job did not run')
+  }
+}

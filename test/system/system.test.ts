@@ -86,6 +86,20 @@ t.test('reports the version, the database and the disk it lives on', async (t) =
   t.equal(report.connections, 0, 'no WebSocket is open')
 })
 
+t.test('the disk warning comes on below 1 GB free and goes off again at 1 GB', async (t) => {
+  const GB = 1024 ** 3
+  let freeBytes = GB
+  const own = await startApp({ build: { diskSpace: () => ({ freeBytes, totalBytes: 32 * GB }) } })
+  t.teardown(own.close)
+  const shopOwner = await setupOwner(own.app)
+  const disk = async () => bodyOf<SystemStatus>(await as(own.app, shopOwner, 'GET', '/api/system')).disk
+  t.same(await disk(), { freeBytes: GB, totalBytes: 32 * GB, isLow: false }, 'exactly 1 GB free: no warning')
+  freeBytes = GB - 1
+  t.same(await disk(), { freeBytes: GB - 1, totalBytes: 32 * GB, isLow: true }, 'one byte less: the warning')
+  freeBytes = 5 * GB
+  t.equal((await disk()).isLow, false, 'room made: the warning goes')
+})
+
 t.test('backups are stale before the first one, fresh after "back up now", stale two days later', async (t) => {
   const before = await status()
   t.match(before.backups, { last: null, count: 0, isStale: true, directory: ctx.config.backupDir })
