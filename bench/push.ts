@@ -26,6 +26,7 @@ const { app, ctx } = await buildApp({
   config: loadConfig({ DATA_DIR: dataDir }),
   logger: false,
   pushAgent: endpoint.agent,
+  pushEndpoints: { allowEndpoint: endpoint.allows },
   outboxPollMs: 50,
 })
 await app.ready()
@@ -103,6 +104,7 @@ const again = await buildApp({
   config: loadConfig({ DATA_DIR: dataDir }),
   logger: false,
   pushAgent: endpoint.agent,
+  pushEndpoints: { allowEndpoint: endpoint.allows },
   outboxPollMs: 50,
 })
 await again.app.ready()

@@ -34,8 +34,8 @@ const MUTATIONS = [
     name: 'restore-integrity',
     rule: 'restore checks the backup with integrity_check first',
     file: 'server/backup/restore.ts',
-    find: "pragma('integrity_check')",
-    replace: "pragma('user_version')",
+    find: "(db.pragma('integrity_check') as { integrity_check: string }[])",
+    replace: '([] as { integrity_check: string }[])',
     tests: ['test/backup/backup.test.ts'],
   },
   {

@@ -13,7 +13,7 @@ import fastifySwagger from '@fastify/swagger'
 import fastifyWebsocket from '@fastify/websocket'
 import type { Config } from './config'
 import { migrateToLatest, openDatabase, pendingMigrations, quickCheck } from './db/database'
-import { backUpAndPrune, listBackups, takeBackup } from './backup/service'
+import { backUpAndPrune, isBackupRunning, listBackups, removeInterruptedBackups, takeBackup } from './backup/service'
 import { systemClock, type Clock } from './shared/clock'
 import { createWriter } from './shared/write'
 import { AppError } from './shared/errors'
@@ -23,9 +23,11 @@ import type { AppContext } from './shared/context'
 import { createValidatorCompiler } from './http/validation'
 import { registerSecurity } from './http/security'
 import { registerErrorHandling } from './http/errors'
+import { registerDefaultWriteLimits } from './http/rate-limits'
 import { Hub } from './realtime/hub'
 import { registerPresenceRoutes, registerRealtimeRoutes } from './realtime/routes'
 import { PresenceTracker } from './realtime/presence'
+import { pruneEventLog } from './realtime/event-log'
 import { MembershipIndex } from './conversations/membership-index'
 import { registerConversationRoutes } from './conversations/routes'
 import { registerNoticeRoutes } from './notices/routes'
@@ -35,8 +37,9 @@ import { registerFileRoutes } from './files/routes'
 import { deleteOrphanFiles } from './files/service'
 import { Outbox } from './outbox/service'
 import { registerSystemRoutes } from './system/routes'
+import { diskSpace } from './system/service'
 import { registerExportRoutes } from './export/routes'
-import { PushService } from './push/service'
+import { PushService, type PushOptions } from './push/service'
 import { registerPushRoutes } from './push/routes'
 import { TelegramService } from './telegram/service'
 import { registerTelegramRoutes } from './telegram/routes'
@@ -46,7 +49,7 @@ import { registerMetrics } from './system/metrics'
 import { registerWallRoutes } from './wall/routes'
 import { registerDirectoryRoutes } from './directory/routes'
 import { registerPageRoutes } from './pages/routes'
-import { registerAccess } from './auth/access'
+import { declareAccessOfScope, registerAccess } from './auth/access'
 import { LoginThrottle } from './auth/throttle'
 import { registerAuthRoutes } from './auth/routes'
 import { registerMemberRoutes } from './auth/members-routes'
@@ -64,15 +67,25 @@ export interface BuildOptions {
   webRoot?: string | null
   /** Fastify logger options; false in tests. */
   logger?: FastifyServerOptions['logger']
+  /** Where the default logger writes (stdout when not given); tests read the lines back. */
+  logStream?: { write(line: string): void }
   https?: { cert: Buffer; key: Buffer } | null
   /** How often background jobs (notice expiry and reminders) run; tests shorten it. */
   jobIntervalMs?: number
+  /** How often the retention job runs (hourly); tests shorten it. */
+  retentionIntervalMs?: number
   /** How often the outbox looks for due deliveries besides being woken by commits. */
   outboxPollMs?: number
   /** For tests: an HTTPS agent trusting a local push endpoint. */
   pushAgent?: Agent
+  /** For tests, never from config: a fake resolver, and the local push endpoint let past the address rule. */
+  pushEndpoints?: Pick<PushOptions, 'resolve' | 'allowEndpoint'>
   /** Telegram long-poll timeout in seconds (25 by default); tests shorten it. */
   telegramPollTimeoutS?: number
+  /** For load tests that play a shop's week in a minute: false lifts the per-route rate limits. */
+  rateLimits?: boolean
+  /** For tests: how much disk is free (the System page warns under 1 GB); statfs by default. */
+  diskSpace?: AppContext['diskSpace']
 }
 
 export interface BuiltApp {
@@ -86,7 +99,11 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const { config } = options
   const clock = options.clock ?? systemClock
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: SECRET_PATHS },
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: SECRET_PATHS,
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
     // Fastify accepts a hop count at run time though its types do not say so.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 64 * 1024,
@@ -96,6 +113,11 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     ajv: { customOptions: { removeAdditional: false } },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as App
+  if (config.trustProxy === true) {
+    app.log.warn(
+      'TRUST_PROXY=true believes X-Forwarded-For from any client that reaches this port; set it to the proxy\'s address (or "loopback") instead',
+    )
+  }
 
   const { db, sqlite } = openDatabase(path.join(config.dataDir, 'backboard.db'))
   const damage = quickCheck(sqlite)
@@ -104,6 +126,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
       `the database is damaged (${damage.slice(0, 3).join('; ')}). Restore a backup: node dist/server.js restore <backup folder>`,
     )
   }
+  removeInterruptedBackups(config.backupDir)
   const { pending, hasApplied } = await pendingMigrations(db)
   if (pending.length && hasApplied) {
     // An upgrade is about to change the schema: keep the data as it was first.
@@ -131,6 +154,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     log: app.log,
     version: VERSION,
     integrations: new Map(),
+    diskSpace: options.diskSpace ?? diskSpace,
   } as AppContext
   ctx.presence = new PresenceTracker(ctx)
   ctx.outbox = new Outbox(ctx, options.outboxPollMs)
@@ -148,8 +172,10 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerSecurity(app, config.publicUrl)
 
   await app.register(fastifyCookie)
+  registerDefaultWriteLimits(app)
   await app.register(fastifyRateLimit, {
     global: false,
+    allowList: options.rateLimits === false ? () => true : undefined,
     // Signed-in requests count per member (many phones may share one address behind a
     // proxy); anonymous ones per address.
     keyGenerator: (request) => (request.actor ? `member:${request.actor.member.id}` : `ip:${request.ip}`),
@@ -197,7 +223,10 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerSystemRoutes(app, ctx)
   registerExportRoutes(app, ctx)
   const secrets = SecretBox.open(config.dataDir)
-  const push = new PushService(ctx, secrets, options.pushAgent ? { agent: options.pushAgent } : {})
+  const push = new PushService(ctx, secrets, {
+    ...options.pushEndpoints,
+    ...(options.pushAgent ? { agent: options.pushAgent } : {}),
+  })
   await push.start()
   registerPushRoutes(app, push)
   const telegram = new TelegramService(
@@ -217,22 +246,20 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     every(60_000, () => ctx.presence.expireShiftStatuses()),
     every(3_600_000, () => dailyBackup()),
     every(3_600_000, () => ctx.outbox.prune()),
-    every(3_600_000, () => applyRetention()),
+    every(options.retentionIntervalMs ?? 3_600_000, () => applyRetention()),
   ]
   /** Deletes what the shop's retention setting says to, and events too old to resume from. */
   async function applyRetention(): Promise<void> {
     const shop = await db.selectFrom('shop').select('retention_days').executeTakeFirst()
     if (shop?.retention_days) await purgeMessagesBefore(ctx, clock.now() - shop.retention_days * 86_400_000)
     await deleteOrphanFiles(ctx)
-    // A client away for longer than this resyncs instead of replaying.
-    await db
-      .deleteFrom('event')
-      .where('created_at', '<', clock.now() - 30 * 86_400_000)
-      .execute()
+    // A client further back than what is kept resyncs instead of replaying.
+    await pruneEventLog(db, clock.now())
   }
 
   /** A backup when the newest is a day old, then the retention policy. */
   async function dailyBackup(): Promise<void> {
+    if (isBackupRunning(config.backupDir)) return
     const newest = listBackups(config.backupDir)[0]
     if (newest && clock.now() - newest.createdAt < 23 * 3_600_000) return
     const { backup, pruned } = await backUpAndPrune(ctx, 'daily')
@@ -278,25 +305,48 @@ function buildVersion(webRoot: string | null): string {
 /** Serves the built web app, with the SPA's index.html for any unknown non-API path. */
 function registerWeb(app: App, webRoot: string | null): void {
   if (!webRoot || !fs.existsSync(path.join(webRoot, 'index.html'))) return
-  void app.register(fastifyStatic, {
-    root: webRoot,
-    wildcard: false,
-    index: false,
-    setHeaders: (res, filePath) => {
-      const isHashed = filePath.includes(`${path.sep}assets${path.sep}`)
-      res.setHeader('cache-control', isHashed ? 'public, max-age=31536000, immutable' : 'no-cache')
-    },
+  const root = path.resolve(webRoot)
+  const indexHtml = fs.readFileSync(path.join(root, 'index.html'))
+  void app.register(async (web) => {
+    // The static plugin registers one route per file and takes no route config: the web
+    // app is open to all, and this scope holds nothing else.
+    declareAccessOfScope(web, 'always')
+    await web.register(fastifyStatic, {
+      root,
+      wildcard: false,
+      index: false,
+      // Ours below, not the plugin's `public, max-age=0`, which it would write over them.
+      cacheControl: false,
+      setHeaders: (res, filePath) => {
+        const isHashed = filePath.includes(`${path.sep}assets${path.sep}`)
+        res.setHeader('cache-control', isHashed ? 'public, max-age=31536000, immutable' : 'no-cache')
+      },
+    })
+    web.get('/*', { config: { access: 'always' }, schema: { hide: true } }, async (request, reply) => {
+      // The path as the router would read it: `/%61pi/x`, `//api/x`, `/api/./x` and `/API/x`
+      // are API paths too, and get a JSON 404 rather than the app's page.
+      const urlPath = readablePath(request.url)
+      const lower = urlPath.toLowerCase()
+      if (lower === '/api' || lower.startsWith('/api/') || lower === '/ws' || lower === '/metrics') {
+        return reply.status(404).send({ code: 'not_found', message: `No route GET ${urlPath}.` })
+      }
+      const file = path.join(root, urlPath)
+      if (file.startsWith(root + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile()) {
+        return reply.sendFile(path.relative(root, file))
+      }
+      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml)
+    })
   })
-  const indexHtml = fs.readFileSync(path.join(webRoot, 'index.html'))
-  app.get('/*', { config: { access: 'always' }, schema: { hide: true } }, async (request, reply) => {
-    const urlPath = request.url.split('?')[0] ?? '/'
-    if (urlPath === '/api' || urlPath.startsWith('/api/') || urlPath === '/ws' || urlPath === '/metrics') {
-      return reply.status(404).send({ code: 'not_found', message: `No route GET ${urlPath}.` })
-    }
-    const file = path.join(webRoot, path.normalize(decodeURIComponent(urlPath)).replace(/^(\.\.[/\\])+/, ''))
-    if (file.startsWith(webRoot) && fs.existsSync(file) && fs.statSync(file).isFile()) {
-      return reply.sendFile(path.relative(webRoot, file))
-    }
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml)
-  })
+}
+
+/** A URL's path decoded, with `.`, `..` and repeated slashes resolved; never above `/`. */
+function readablePath(url: string): string {
+  const raw = url.split('?')[0] ?? '/'
+  let decoded = raw
+  try {
+    decoded = decodeURIComponent(raw)
+  } catch {
+    // A malformed escape: read the path as it came.
+  }
+  return path.posix.normalize(`/${decoded.replace(/\\/g, '/')}`)
 }

@@ -14,7 +14,11 @@ export interface Config {
   backupDir: string
   publicUrl: URL | null
   logLevel: LogLevel
-  /** Passed to Fastify's trustProxy: false, true, a hop count or a list of addresses. */
+  /**
+   * Passed to Fastify's trustProxy: false, true, a hop count or a list of addresses, CIDR
+   * ranges and the names `loopback`, `linklocal`, `uniquelocal`. Only what it trusts may
+   * set the client's address (sign-in limits, audit log) through X-Forwarded-For.
+   */
   trustProxy: boolean | number | string
   /** Lets a monitoring system read /metrics from another machine (Authorization: Bearer). */
   metricsToken: string | null
@@ -68,11 +72,11 @@ function readTrustProxy(raw: string | undefined): boolean | number | string {
   if (raw === 'true') return true
   if (/^\d+$/.test(raw)) return Number(raw)
   const addresses = raw.split(',').map((part) => part.trim())
-  const addressLike = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/
+  const addressLike = /^([0-9a-fA-F:.]+(\/\d{1,3})?|loopback|linklocal|uniquelocal)$/
   if (addresses.every((address) => addressLike.test(address))) return addresses.join(',')
   throw new ConfigError(
     'TRUST_PROXY',
-    '"true", "false", a hop count, or a comma-separated list of IP addresses or CIDR ranges',
+    '"true", "false", a hop count, or a comma-separated list of IP addresses, CIDR ranges or "loopback"',
     raw,
   )
 }

@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
-import { withErrors } from '../shared/schemas'
+import { EpochMs, withErrors } from '../shared/schemas'
 import { requireShop } from '../settings/service'
 import { auditToCsv, listAudit } from './service'
 
@@ -10,8 +10,8 @@ const AuditQuery = Type.Object(
     action: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z_.]*$' })),
     actorId: Type.Optional(Type.Integer({ minimum: 1 })),
     targetId: Type.Optional(Type.Integer({ minimum: 1 })),
-    from: Type.Optional(Type.Integer({ minimum: 0 })),
-    to: Type.Optional(Type.Integer({ minimum: 0 })),
+    from: Type.Optional(EpochMs),
+    to: Type.Optional(EpochMs),
     beforeId: Type.Optional(Type.Integer({ minimum: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
   },

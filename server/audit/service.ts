@@ -36,6 +36,10 @@ export const AUDIT_ACTIONS = [
   'telegram.unlinked',
   'telegram.group_linked',
   'telegram.group_unlinked',
+  'message.edited',
+  'message.removed',
+  'page.edited',
+  'page.deleted',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

@@ -1,6 +1,8 @@
 /**
  * Who may call a route, declared on the route itself and checked before anything else
- * runs. Secure by default: a route under /api that says nothing needs an active member.
+ * runs. Decided by the route that matched, never by the URL: the router decodes and
+ * matches spellings (`/%61pi/audit`) that a test on the raw URL would miss. Secure by
+ * default: any route that says nothing, wherever it lives, needs an active member.
  *
  * - `always`: no setup and no session needed (health, setup, OpenAPI);
  * - `public`: no session needed once the shop is set up (sign-in, join);
@@ -34,14 +36,23 @@ export function actorOf(request: { actor: Actor | null }): Actor {
   return request.actor
 }
 
+/**
+ * Gives every route registered in `scope` (and in its children, never its parent) the
+ * access `access` unless the route declares its own: for plugins that register routes
+ * without taking route options, such as the static files of the web app.
+ */
+export function declareAccessOfScope(scope: FastifyInstance, access: Access): void {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...route.config, access: route.config?.access ?? access }
+  })
+}
+
 export function registerAccess(app: FastifyInstance, ctx: AppContext): void {
   let isSetup = false
   app.decorateRequest('actor', null)
   app.addHook('onRequest', async (request) => {
+    // No route matched: the not-found handler answers, and it reveals nothing.
     if (request.is404) return
-    const path = request.url.split('?')[0] ?? ''
-    const guarded = path.startsWith('/api/') || path === '/api' || path === '/ws'
-    if (!guarded) return
     const config = request.routeOptions.config
     const access: Access = config.access ?? 'member'
     if (access === 'always') return

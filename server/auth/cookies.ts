@@ -1,6 +1,8 @@
 /**
  * Session and trusted-device cookies: HttpOnly, SameSite=Lax, and over HTTPS also Secure
- * with the `__Host-` prefix (bound to this host, path /, no Domain).
+ * with the `__Host-` prefix (bound to this host, path /, no Domain). Over HTTPS only the
+ * `__Host-` name is read: a plain-named cookie can be planted by anyone who can answer for
+ * the host over plain HTTP (cookies ignore the scheme), so it must not count as a session.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
@@ -17,7 +19,7 @@ function nameFor(request: FastifyRequest, base: string): string {
 }
 
 function read(request: FastifyRequest, base: string): string | null {
-  return request.cookies[`__Host-${base}`] ?? request.cookies[base] ?? null
+  return request.cookies[nameFor(request, base)] ?? null
 }
 
 export const readSessionCookie = (request: FastifyRequest) => read(request, SESSION)
@@ -39,6 +41,9 @@ export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, t
 
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
   set(request, reply, SESSION, '', 0)
+  // A plain one left from before HTTPS was set up goes too, though it is no longer read.
+  if (isSecure(request))
+    reply.setCookie(SESSION, '', { path: '/', httpOnly: true, sameSite: 'lax', secure: true, maxAge: 0 })
 }
 
 export function setDeviceCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {

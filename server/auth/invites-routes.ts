@@ -7,6 +7,7 @@ import { rotateJoinCode } from '../settings/service'
 import { actorOf } from './access'
 import { setSessionCookie } from './cookies'
 import * as invites from './invites-service'
+import { NAME_RULES } from './members-routes'
 import {
   InviteSchema,
   JoinBody,
@@ -68,7 +69,13 @@ export function registerInviteRoutes(app: App, ctx: AppContext): void {
     '/api/invites/:id',
     {
       config: manage,
-      schema: { tags, summary: 'Revoke an invite link', params: IdParams, response: withErrors({ 200: Ok }) },
+      schema: {
+        tags,
+        summary: 'Revoke an invite link',
+        description: 'By its maker, an owner, or a member ranked above its role; anyone else gets 403 `outranked`.',
+        params: IdParams,
+        response: withErrors({ 200: Ok }),
+      },
     },
     async (request) => {
       await invites.revokeInvite(ctx, actorOf(request), request.params.id)
@@ -121,6 +128,7 @@ export function registerInviteRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags,
         summary: 'Ask to join with an invite link or the join code',
+        description: NAME_RULES,
         body: JoinBody,
         response: withErrors({ 201: Type.Object({ status: StatusSchema }), 410: Type.Ref('Error') }),
       },

@@ -22,6 +22,7 @@ import {
   type RequestMeta,
   type SignedIn,
 } from './service'
+import { assertNameFree } from './members-service'
 import { toMemberSummary } from './views'
 
 const INVITE_CODE_LENGTH = 12
@@ -105,16 +106,32 @@ export async function listInvites(ctx: AppContext, actor: Actor, origin: string)
   return (await repo.selectInvites(ctx.db)).map((invite) => toInviteView(invite, origin, now))
 }
 
+/**
+ * The rule of createInvite, for what is done with an invite afterwards: below an owner, a
+ * member handles only invites for a role below their own, or invites they made themselves.
+ */
+function assertMayHandle(actor: Actor, invite: Pick<Invite, 'role' | 'created_by'>): void {
+  if (actor.member.role === 'owner' || invite.created_by === actor.member.id) return
+  if (ROLE_RANK[invite.role] >= ROLE_RANK[actor.member.role]) {
+    throw forbidden('outranked', 'Only an owner can handle invites for managers.')
+  }
+}
+
 export async function getInviteQr(ctx: AppContext, actor: Actor, id: number, origin: string): Promise<string> {
   if (!can(actor, 'members.manage')) throw forbidden()
   const invite = await ctx.db.selectFrom('invite').selectAll().where('id', '=', id).executeTakeFirst()
   if (!invite) throw notFound('invite_not_found', 'No such invite.')
+  assertMayHandle(actor, invite)
   return qrSvg(joinUrl(origin, invite.code))
 }
 
+/** Revokes an invite link: by its maker, by an owner, or by a member who outranks its role. */
 export async function revokeInvite(ctx: AppContext, actor: Actor, id: number): Promise<void> {
   if (!can(actor, 'members.manage')) throw forbidden()
   await ctx.write(async ({ trx, now }) => {
+    const invite = await trx.selectFrom('invite').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!invite) throw notFound('invite_not_found', 'No such invite, or it was already revoked.')
+    assertMayHandle(actor, invite)
     if (!(await repo.revokeInvite(trx, id, now)))
       throw notFound('invite_not_found', 'No such invite, or it was already revoked.')
     await recordAudit(trx, now, {
@@ -195,6 +212,7 @@ export async function join(ctx: AppContext, input: JoinInput, meta: RequestMeta)
         role = invite.role
         inviteId = invite.id
       }
+      await assertNameFree(w.trx, displayName, null)
       const status = shop.autoApprove ? 'active' : 'pending'
       const member = await repo.insertMember(w.trx, {
         username: input.username,

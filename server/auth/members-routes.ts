@@ -6,6 +6,15 @@ import { actorOf } from './access'
 import * as members from './members-service'
 import { AccessBody, MemberDetailSchema, MembersQuery, ProfileBody } from './schemas'
 
+/** How display names are checked, for the API document. */
+export const NAME_RULES =
+  'Invisible characters (controls, zero-width and bidirectional marks) are removed from names; a name left ' +
+  'empty is refused with 400 `invalid_display_name`. A display name that reads like the name of another ' +
+  'active member (ignoring case, accents, spacing, punctuation and look-alike letters) is refused with ' +
+  '409 `name_taken`.'
+
+const NOT_FOR_DISPLAYS = 'A wall display gets 403 `read_only`: it shows only what the wall feed gives it.'
+
 export function registerMemberRoutes(app: App, ctx: AppContext): void {
   const tags = ['members']
 
@@ -15,6 +24,7 @@ export function registerMemberRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags,
         summary: 'Members (managers also see pending and deactivated ones)',
+        description: NOT_FOR_DISPLAYS,
         querystring: MembersQuery,
         response: withErrors({ 200: Type.Array(MemberDetailSchema) }),
       },
@@ -24,7 +34,15 @@ export function registerMemberRoutes(app: App, ctx: AppContext): void {
 
   app.get(
     '/api/members/:id',
-    { schema: { tags, summary: 'One member', params: IdParams, response: withErrors({ 200: MemberDetailSchema }) } },
+    {
+      schema: {
+        tags,
+        summary: 'One member',
+        description: NOT_FOR_DISPLAYS,
+        params: IdParams,
+        response: withErrors({ 200: MemberDetailSchema }),
+      },
+    },
     async (request) => members.getMember(ctx, actorOf(request), request.params.id),
   )
 
@@ -34,6 +52,7 @@ export function registerMemberRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags,
         summary: "Edit a member's profile (your own, or as a manager)",
+        description: `${NAME_RULES} ${NOT_FOR_DISPLAYS}`,
         params: IdParams,
         body: ProfileBody,
         response: withErrors({ 200: MemberDetailSchema }),

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors'
+import { cleanName, nameKey } from '../shared/names'
 import { recordAudit } from '../audit/service'
 import type { DB, Member, MemberStatus, Role } from '../db/schema'
 import { auditParty, can, memberParty, type Actor } from './actor'
@@ -22,6 +23,27 @@ async function requireMember(db: Kysely<DB>, id: number): Promise<Member> {
   return member
 }
 
+/**
+ * Refuses a display name that looks like the name of another active person: equal once
+ * case, accents, spacing, punctuation and look-alike letters are folded away ("Olivia
+ * Owner", "olivia-owner" and "Оlivia 0wner" with a Cyrillic О are one name). Runs inside
+ * the write transaction that stores the name, so two people cannot take it at once.
+ * Wall displays are left out: nobody mistakes a message for one of theirs.
+ */
+export async function assertNameFree(db: Kysely<DB>, displayName: string, exceptId: number | null): Promise<void> {
+  const key = nameKey(displayName)
+  if (key === '') return
+  const others = await db
+    .selectFrom('member')
+    .select(['id', 'display_name'])
+    .where('status', '=', 'active')
+    .where('role', '!=', 'display')
+    .execute()
+  if (others.some((other) => other.id !== exceptId && nameKey(other.display_name) === key)) {
+    throw conflict('name_taken', 'Someone in the shop already goes by that name, or one that looks just like it.')
+  }
+}
+
 /** A member may manage another only with members.manage and a higher role (owners manage all). */
 function assertCanManage(actor: Actor, target: Member): void {
   if (!can(actor, 'members.manage')) throw forbidden()
@@ -32,10 +54,21 @@ function assertCanManage(actor: Actor, target: Member): void {
 }
 
 /**
+ * A wall display shows the board and who is on shift, all from the wall feed; member
+ * records (phone numbers among them) are not for a screen anyone in the shop can read.
+ */
+function assertNotDisplay(actor: Actor): void {
+  if (actor.member.role === 'display') {
+    throw forbidden('read_only', 'Member details are not shown on wall displays.')
+  }
+}
+
+/**
  * Everyone active sees the active members; members with members.manage also see pending
  * and deactivated ones.
  */
 export async function listMembers(ctx: AppContext, actor: Actor, status?: MemberStatus): Promise<MemberDetail[]> {
+  assertNotDisplay(actor)
   const isManager = can(actor, 'members.manage')
   if (status && status !== 'active' && !isManager) throw forbidden()
   const statuses: MemberStatus[] = status ? [status] : isManager ? ['pending', 'active', 'deactivated'] : ['active']
@@ -51,6 +84,7 @@ export async function listMembers(ctx: AppContext, actor: Actor, status?: Member
 }
 
 export async function getMember(ctx: AppContext, actor: Actor, id: number): Promise<MemberDetail> {
+  assertNotDisplay(actor)
   const member = await requireMember(ctx.db, id)
   if (member.status !== 'active' && !can(actor, 'members.manage') && member.id !== actor.member.id) {
     throw notFound('member_not_found', 'No such member.')
@@ -73,6 +107,7 @@ export async function updateProfile(
   id: number,
   patch: ProfilePatch,
 ): Promise<MemberDetail> {
+  assertNotDisplay(actor)
   if (patch.phone !== undefined && !PHONE_PATTERN.test(patch.phone)) {
     throw badRequest('invalid_phone', 'A phone number has digits, spaces and + ( ) - only.')
   }
@@ -80,9 +115,10 @@ export async function updateProfile(
   return ctx.write(async (w) => {
     const target = await requireMember(w.trx, id)
     if (target.id !== actor.member.id) assertCanManage(actor, target)
+    if (displayName !== undefined && target.role !== 'display') await assertNameFree(w.trx, displayName, target.id)
     const change: Partial<Pick<Member, 'display_name' | 'job_title' | 'phone'>> = {}
     if (displayName !== undefined) change.display_name = displayName
-    if (patch.jobTitle !== undefined) change.job_title = patch.jobTitle.trim()
+    if (patch.jobTitle !== undefined) change.job_title = cleanName(patch.jobTitle)
     if (patch.phone !== undefined) change.phone = patch.phone.trim()
     if (Object.keys(change).length === 0) return loadDetail(w.trx, target)
     await repo.updateMember(w.trx, id, change)
@@ -181,6 +217,7 @@ export async function approveMember(ctx: AppContext, actor: Actor, id: number): 
     const target = await requireMember(w.trx, id)
     assertCanManage(actor, target)
     if (target.status !== 'pending') throw conflict('not_pending', 'That request has already been handled.')
+    await assertNameFree(w.trx, target.display_name, target.id)
     await repo.updateMember(w.trx, id, { status: 'active', approved_at: w.now, approved_by: actor.member.id })
     const member: Member = { ...target, status: 'active', approved_at: w.now, approved_by: actor.member.id }
     await recordAudit(w.trx, w.now, {
@@ -252,6 +289,7 @@ export async function reactivateMember(ctx: AppContext, actor: Actor, id: number
     if (target.password_hash === null && target.role !== 'display') {
       throw conflict('member_erased', 'This person’s data was erased. Invite them again instead.')
     }
+    if (target.role !== 'display') await assertNameFree(w.trx, target.display_name, target.id)
     await repo.updateMember(w.trx, id, { status: 'active', deactivated_at: null })
     const member: Member = { ...target, status: 'active', deactivated_at: null }
     await recordAudit(w.trx, w.now, {
@@ -267,6 +305,20 @@ export async function reactivateMember(ctx: AppContext, actor: Actor, id: number
 }
 
 /**
+ * The username an erased member gets: `former-<id>`, which nobody can choose (see
+ * assertUsername). Someone who took it before it was reserved keeps it, and the erased
+ * member gets the next free `former-<id>-<n>`, so an erase never fails on a name.
+ */
+async function formerUsername(db: Kysely<DB>, id: number): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? `former-${id}` : `former-${id}-${n}`
+    // The column compares without case, as sign-in does.
+    const holder = await db.selectFrom('member').select('id').where('username', '=', candidate).executeTakeFirst()
+    if (!holder || holder.id === id) return candidate
+  }
+}
+
+/**
  * Erases a departed member's personal data on request (owners only, after deactivation):
  * name, username, job title, phone, photo, password and devices. Their messages stay, shown
  * as from a former member, so the shop's records remain readable.
@@ -279,7 +331,7 @@ export async function eraseMember(ctx: AppContext, actor: Actor, id: number): Pr
       throw conflict('not_deactivated', 'Deactivate the member first; erasing cannot be undone.')
     }
     const erased: Partial<Member> = {
-      username: `former-${id}`,
+      username: await formerUsername(w.trx, id),
       display_name: `Former member ${id}`,
       job_title: '',
       phone: '',

@@ -74,6 +74,13 @@ export function registerAuthRoutes(app: App, ctx: AppContext, throttle: LoginThr
     {
       config: { access: 'pending' },
       schema: { tags: ['auth'], summary: 'Sign out this device', response: withErrors({ 200: Ok }) },
+      // The browser drops its copies of private files (photos, attachments) so the next person
+      // on a shared phone cannot open them from its cache; also when the session had already
+      // ended, so the app can ask for this after being signed out by the server.
+      onSend: async (_request, reply, payload) => {
+        reply.header('clear-site-data', '"cache"')
+        return payload
+      },
     },
     async (request, reply) => {
       await auth.logout(ctx, actorOf(request))

@@ -3,8 +3,9 @@
  * Session tokens are 128-bit random values; only their SHA-256 is stored.
  */
 import type { AppContext } from '../shared/context'
-import { AppError, badRequest, conflict, forbidden, notFound, tooMany, unauthorized } from '../shared/errors'
+import { AppError, badRequest, conflict, notFound, tooMany, unauthorized } from '../shared/errors'
 import { hashToken, randomToken } from '../shared/tokens'
+import { cleanName } from '../shared/names'
 import { recordAudit } from '../audit/service'
 import { assertTimezone, newJoinCode } from '../settings/service'
 import type { Member, Session } from '../db/schema'
@@ -31,12 +32,21 @@ export interface SignedIn {
   member: Member
 }
 
+/**
+ * Usernames the product gives out itself: `former-<id>` to an erased member, `display-…`
+ * to a wall screen. Nobody may take one, or an erase or a pairing could run into it.
+ */
+export const RESERVED_USERNAME_PATTERN = /^(former|display)-/i
+
 export function assertUsername(username: string): void {
   if (!USERNAME_PATTERN.test(username)) {
     throw badRequest(
       'invalid_username',
       'A username is 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit.',
     )
+  }
+  if (RESERVED_USERNAME_PATTERN.test(username)) {
+    throw badRequest('username_reserved', 'Usernames starting with "former-" or "display-" are kept for Backboard.')
   }
 }
 
@@ -49,10 +59,11 @@ export function assertPassword(password: string, username?: string): void {
   }
 }
 
+/** A display name as stored: without invisible characters, and not empty once they are gone. */
 export function assertDisplayName(name: string): string {
-  const trimmed = name.trim()
-  if (trimmed.length === 0) throw badRequest('invalid_display_name', 'Enter the name colleagues know you by.')
-  return trimmed
+  const cleaned = cleanName(name)
+  if (cleaned.length === 0) throw badRequest('invalid_display_name', 'Enter the name colleagues know you by.')
+  return cleaned
 }
 
 export async function isSetupDone(ctx: AppContext): Promise<boolean> {
@@ -158,7 +169,10 @@ export async function login(
 
   const hash = member?.password_hash ?? (await decoy())
   const isValid = input.password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(input.password, hash))
-  if (!member || !member.password_hash || !isValid) {
+  // A deactivated account fails exactly like a wrong password (same answer, same work):
+  // anything else would confirm to whoever holds the password that it is right.
+  const isDeactivated = member?.status === 'deactivated'
+  if (!member || !member.password_hash || !isValid || isDeactivated) {
     throttle.recordFailure(key)
     await ctx.write(async ({ trx, now }) => {
       await recordAudit(trx, now, {
@@ -166,13 +180,10 @@ export async function login(
         actor: null,
         target: member ? memberParty(member) : null,
         ip: meta.ip,
-        detail: member ? {} : { username: username.slice(0, 64) },
+        detail: member ? (isDeactivated ? { deactivated: true } : {}) : { username: username.slice(0, 64) },
       })
     })
     throw unauthorized('invalid_credentials', 'That username and password do not match.')
-  }
-  if (member.status === 'deactivated') {
-    throw forbidden('account_deactivated', 'This account has been deactivated. Ask a manager if that is a mistake.')
   }
   throttle.recordSuccess(key)
   return ctx.write(async ({ trx, now }) => {

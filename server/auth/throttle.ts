@@ -4,9 +4,12 @@
  * - per IP: many failures from one address block that address for any account;
  * - per account and IP: a few failures slow that address down for that account, with a
  *   back-off that doubles;
- * - per account: many failures from everywhere block the account only for devices that
- *   have never signed in to it. A device that has (it holds a trusted-device cookie) is
- *   exempt, so a guessing attack cannot lock the owner out of their own phone.
+ * - per account: many failures from everywhere block the account.
+ *
+ * A device that has signed in to the account before (it holds that member's trusted-device
+ * cookie) is not blocked by what others do: it passes the per-IP and per-account blocks,
+ * and its own failures are counted apart from the address's. Behind a proxy every client
+ * may share one address, and a guessing attack must not lock the owner out of their phone.
  *
  * Kept in memory: one process serves the shop, and a restart merely resets the counters.
  */
@@ -41,7 +44,7 @@ export class LoginThrottle {
   retryAfter(key: ThrottleKey): number {
     const now = this.clock.now()
     const waits = [
-      this.blockedFor(this.byIp, key.ip, now),
+      key.isTrustedDevice ? 0 : this.blockedFor(this.byIp, key.ip, now),
       this.blockedFor(this.byAccountIp, accountIp(key), now),
       key.isTrustedDevice ? 0 : this.blockedFor(this.byAccount, account(key), now),
     ]
@@ -50,8 +53,10 @@ export class LoginThrottle {
 
   recordFailure(key: ThrottleKey): void {
     const now = this.clock.now()
-    const ip = this.bump(this.byIp, key.ip, now)
-    if (ip.failures >= MAX_PER_IP) ip.blockedUntil = ip.firstAt + WINDOW_MS
+    if (!key.isTrustedDevice) {
+      const ip = this.bump(this.byIp, key.ip, now)
+      if (ip.failures >= MAX_PER_IP) ip.blockedUntil = ip.firstAt + WINDOW_MS
+    }
     const pair = this.bump(this.byAccountIp, accountIp(key), now)
     if (pair.failures >= FREE_PER_ACCOUNT_IP) {
       const doublings = Math.min(pair.failures - FREE_PER_ACCOUNT_IP, 10)
@@ -101,4 +106,6 @@ export class LoginThrottle {
 }
 
 const account = (key: ThrottleKey) => key.username.toLowerCase()
-const accountIp = (key: ThrottleKey) => `${key.username.toLowerCase()}\u0000${key.ip}`
+// Counted apart, so that others' failures at a shared address never slow the member's own device.
+const accountIp = (key: ThrottleKey) =>
+  `${key.username.toLowerCase()}\u0000${key.ip}${key.isTrustedDevice ? '\u0000trusted' : ''}`

@@ -6,14 +6,15 @@
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors'
-import { can, type Actor } from '../auth/actor'
+import { auditParty, can, memberParty, type Actor } from '../auth/actor'
+import { recordAudit } from '../audit/service'
 import type { Member, MessageKind } from '../db/schema'
-import type { MessageView } from '../realtime/events'
+import type { MessageView, PersonRef } from '../realtime/events'
 import { prepareAttachments, type AttachmentInput } from '../files/service'
 import { assertCanPost, assertCanWrite, requireReadable } from './access'
 import { parseMentions } from './mentions'
 import * as repo from './repo'
-import { groupReactions, hydrateMessages, type ConversationRow, type MessageRow } from './views'
+import { groupReactions, hydrateMessages, personRef, type ConversationRow, type MessageRow } from './views'
 
 export const MAX_BODY_LENGTH = 4_000
 
@@ -163,6 +164,9 @@ export async function sendMessage(
     if (existing) {
       if (existing.conversation_id !== conversationId)
         throw conflict('client_key_reused', 'That clientKey was used for another message.')
+      // A replay shows the message as it is now (reply excerpt, reactions): only to someone
+      // who may still read the conversation, exactly as a fresh send would be refused.
+      await requireReadable(w.trx, actor, conversationId)
       const [view] = await hydrateMessages(w.trx, [existing])
       return { message: view as MessageView, isNew: false }
     }
@@ -201,15 +205,60 @@ export async function requireMessage(ctx: AppContext, w: WriteContext | null, ac
   return { message, conversation }
 }
 
-function assertCanChange(actor: Actor, message: MessageRow): void {
+function assertChangeable(message: MessageRow): void {
   if (message.kind === 'system') throw forbidden('system_message', 'System messages cannot be changed.')
   if (message.deleted_at !== null) throw conflict('message_deleted', 'That message was deleted.')
-  if (message.author_id !== actor.member.id && !can(actor, 'members.manage')) {
-    throw forbidden('not_author', 'Only its author or a manager can change a message.')
+}
+
+/**
+ * Only the author puts words in their own mouth: a manager may remove a message but never
+ * rewrite it, so what a message says is always what its author wrote.
+ */
+export function assertAuthor(actor: Actor, message: MessageRow): void {
+  if (message.author_id !== actor.member.id) {
+    throw forbidden('not_author', 'Only its author can edit a message. A manager can remove it.')
   }
 }
 
-/** Edits a message's text (the author or a manager); it shows as edited. */
+/** The author deletes their own message; a manager (members.manage) may remove anyone's. */
+function assertCanDelete(actor: Actor, message: MessageRow): void {
+  if (message.author_id !== actor.member.id && !can(actor, 'members.manage')) {
+    throw forbidden('not_author', 'Only its author or a manager can delete a message.')
+  }
+}
+
+/**
+ * Keeps a message's text (and a notice's title) as it was before an edit, with who edited
+ * it and when, and records the edit in the audit log. Every edit path calls this before
+ * changing the row, in the same transaction.
+ */
+export async function recordMessageEdit(
+  w: WriteContext,
+  actor: Actor,
+  message: MessageRow,
+  previous: { body: string; title?: string | null | undefined },
+): Promise<void> {
+  const revision = await w.trx
+    .insertInto('message_revision')
+    .values({
+      message_id: message.id,
+      body: previous.body,
+      title: previous.title ?? null,
+      edited_by: actor.member.id,
+      edited_at: w.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await recordAudit(w.trx, w.now, {
+    action: 'message.edited',
+    actor: auditParty(actor),
+    ip: actor.ip,
+    // Ids only: the words stay in the message's history, readable to its conversation alone.
+    detail: { conversation: message.conversation_id, messageId: message.id, revisionId: revision.id },
+  })
+}
+
+/** Edits a message's text (its author only); it shows as edited and the old text is kept. */
 export async function editMessage(
   ctx: AppContext,
   actor: Actor,
@@ -219,10 +268,12 @@ export async function editMessage(
   return ctx.write(async (w) => {
     const { message, conversation } = await requireMessage(ctx, w, actor, messageId)
     assertCanWrite(actor, conversation)
-    assertCanChange(actor, message)
+    assertChangeable(message)
+    assertAuthor(actor, message)
     const hasAttachments = message.has_attachment === 1
     const text = assertBody(body, hasAttachments || message.kind === 'notice')
     if (text === message.body) return (await hydrateMessages(w.trx, [message]))[0] as MessageView
+    await recordMessageEdit(w, actor, message, { body: message.body })
     await w.trx.updateTable('message').set({ body: text, edited_at: w.now }).where('id', '=', messageId).execute()
     await repo.deleteMentions(w.trx, messageId)
     await repo.insertMentions(w.trx, messageId, await resolveMentions(ctx, w, conversation.id, message.author_id, text))
@@ -242,17 +293,41 @@ export async function reindexAndEmit(w: WriteContext, message: MessageRow): Prom
   return view
 }
 
-/** Deletes a message, leaving a tombstone in its place. */
+/**
+ * Deletes a message, leaving a tombstone in its place; its text and earlier versions go.
+ * Removed by someone other than its author (a manager), the tombstone says so and the
+ * removal is audited.
+ */
 export async function deleteMessage(ctx: AppContext, actor: Actor, messageId: number): Promise<void> {
   await ctx.write(async (w) => {
     const { message, conversation } = await requireMessage(ctx, w, actor, messageId)
     assertCanWrite(actor, conversation)
-    assertCanChange(actor, message)
+    assertChangeable(message)
+    assertCanDelete(actor, message)
     await w.trx
       .updateTable('message')
       .set({ body: '', deleted_at: w.now, deleted_by: actor.member.id, has_attachment: 0 })
       .where('id', '=', messageId)
       .execute()
+    await w.trx.deleteFrom('message_revision').where('message_id', '=', messageId).execute()
+    const isRemovedByManager = message.author_id !== actor.member.id
+    if (isRemovedByManager) {
+      const author =
+        message.author_id === null
+          ? undefined
+          : await w.trx
+              .selectFrom('member')
+              .select(['id', 'username', 'display_name'])
+              .where('id', '=', message.author_id)
+              .executeTakeFirst()
+      await recordAudit(w.trx, w.now, {
+        action: 'message.removed',
+        actor: auditParty(actor),
+        target: author ? memberParty(author) : null,
+        ip: actor.ip,
+        detail: { conversation: conversation.id, messageId, kind: message.kind },
+      })
+    }
     await w.trx.deleteFrom('attachment').where('message_id', '=', messageId).execute()
     await w.trx.deleteFrom('reaction').where('message_id', '=', messageId).execute()
     await repo.deleteMentions(w.trx, messageId)
@@ -268,9 +343,49 @@ export async function deleteMessage(ctx: AppContext, actor: Actor, messageId: nu
     w.emit(
       'message.deleted',
       { kind: 'conversation', id: conversation.id },
-      { conversationId: conversation.id, messageId },
+      { conversationId: conversation.id, messageId, isRemovedByManager },
     )
   })
+}
+
+/** One earlier version of a message: its text (and a notice's title) before an edit. */
+export interface MessageRevisionView {
+  id: number
+  body: string
+  /** A notice's title before the edit; null for other messages. */
+  title: string | null
+  /** When the edit that replaced this text was made, and by whom. */
+  editedAt: number
+  editedBy: PersonRef | null
+}
+
+/**
+ * A message's earlier versions, newest first, for whoever may read the message. A deleted
+ * message has none.
+ */
+export async function listMessageRevisions(
+  ctx: AppContext,
+  actor: Actor,
+  messageId: number,
+): Promise<MessageRevisionView[]> {
+  await requireMessage(ctx, null, actor, messageId)
+  const rows = await ctx.db
+    .selectFrom('message_revision as r')
+    .leftJoin('member as m', 'm.id', 'r.edited_by')
+    .select(['r.id', 'r.body', 'r.title', 'r.edited_at', 'm.id as member_id', 'm.username', 'm.display_name'])
+    .where('r.message_id', '=', messageId)
+    .orderBy('r.id', 'desc')
+    .execute()
+  return rows.map((row) => ({
+    id: row.id,
+    body: row.body,
+    title: row.title,
+    editedAt: row.edited_at,
+    editedBy:
+      row.member_id === null || row.username === null || row.display_name === null
+        ? null
+        : personRef({ id: row.member_id, username: row.username, display_name: row.display_name }),
+  }))
 }
 
 // eslint-disable-next-line no-misleading-character-class -- joiners and variation selectors are what emoji are made of

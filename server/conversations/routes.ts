@@ -16,6 +16,7 @@ import {
   HistoryQuerySchema,
   HistorySchema,
   MemberIdsBody,
+  MessageRevisionSchema,
   MessageSchema,
   NewConversationBody,
   ReactionBody,
@@ -192,6 +193,9 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/conversations/:id/messages',
     {
+      // Not limited: sending is the hot path, measured flat out by the benchmark, and each
+      // message is content under its author's name that others see and a manager can remove.
+      config: { rateLimit: false },
       schema: {
         tags: ['messages'],
         summary: 'Send a message (idempotent by clientKey)',
@@ -209,6 +213,8 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/conversations/:id/read',
     {
+      // Sent as messages scroll into view: often, but never more than once a second or so.
+      config: { rateLimit: { max: 120, timeWindow: 60_000 } },
       schema: {
         tags: ['messages'],
         summary: 'Move my read position forward',
@@ -226,6 +232,7 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/conversations/read-all',
     {
+      config: { rateLimit: { max: 20, timeWindow: 60_000 } },
       schema: {
         tags: ['messages'],
         summary: 'Mark everything read',
@@ -249,6 +256,19 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
     async (request) => messages.editMessage(ctx, actorOf(request), request.params.id, request.body.body),
   )
 
+  app.get(
+    '/api/messages/:id/history',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: "A message's earlier versions, newest first, with who edited it and when",
+        params: IdParams,
+        response: withErrors({ 200: Type.Array(MessageRevisionSchema) }),
+      },
+    },
+    async (request) => messages.listMessageRevisions(ctx, actorOf(request), request.params.id),
+  )
+
   app.delete(
     '/api/messages/:id',
     {
@@ -268,6 +288,8 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/messages/:id/reactions',
     {
+      // A toggle that costs nothing to send and an event for everyone in the conversation.
+      config: { rateLimit: { max: 60, timeWindow: 60_000 } },
       schema: {
         tags: ['messages'],
         summary: 'Add or remove my reaction',

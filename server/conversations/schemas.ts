@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { Body } from '../shared/schemas'
+import { Body, EpochMs } from '../shared/schemas'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -109,6 +109,7 @@ export const MessageSchema = Type.Object({
   createdAt: Type.Number(),
   editedAt: Nullable(Type.Number()),
   deletedAt: Nullable(Type.Number()),
+  isRemovedByManager: Type.Boolean(),
   attachments: Type.Array(AttachmentSchema),
   reactions: Type.Array(ReactionSchema),
   mentionIds: Type.Array(Type.Integer()),
@@ -160,6 +161,14 @@ export const SendBody = Body({
 
 export const EditBody = Body({ body: MessageText })
 
+export const MessageRevisionSchema = Type.Object({
+  id: Type.Integer(),
+  body: Type.String(),
+  title: Nullable(Type.String()),
+  editedAt: Type.Number(),
+  editedBy: Nullable(PersonRefSchema),
+})
+
 export const ReactionBody = Body({ emoji: Type.String({ minLength: 1, maxLength: 32 }), isOn: Type.Boolean() })
 
 export const NewConversationBody = Type.Union([
@@ -195,7 +204,8 @@ export const HistoryQuerySchema = Type.Object(
   { additionalProperties: false },
 )
 
-export const ReadBody = Body({ lastReadId: Type.Integer({ minimum: 0 }) })
+// Past the newest message means "read up to the end"; past what JSON carries exactly is a mistake.
+export const ReadBody = Body({ lastReadId: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) })
 
 export const SearchQuerySchema = Type.Object(
   {
@@ -203,8 +213,8 @@ export const SearchQuerySchema = Type.Object(
     conversationId: Type.Optional(Type.Integer({ minimum: 1 })),
     authorId: Type.Optional(Type.Integer({ minimum: 1 })),
     hasAttachment: Type.Optional(Type.Boolean()),
-    from: Type.Optional(Type.Integer({ minimum: 0 })),
-    to: Type.Optional(Type.Integer({ minimum: 0 })),
+    from: Type.Optional(EpochMs),
+    to: Type.Optional(EpochMs),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   },
   { additionalProperties: false },

@@ -8,6 +8,7 @@ import type { DB } from '../db/schema'
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { badRequest, conflict, forbidden } from '../shared/errors'
+import { cleanName } from '../shared/names'
 import type { Actor } from '../auth/actor'
 import type { ConversationView, PersonRef } from '../realtime/events'
 import { assertCanManage, assertCanWrite, canCreateChannel, requireReadable } from './access'
@@ -105,7 +106,7 @@ export interface NewChannel {
 
 export async function createChannel(ctx: AppContext, actor: Actor, input: NewChannel): Promise<ConversationView> {
   if (!canCreateChannel(actor)) throw forbidden('channel_create_forbidden', 'Ask a manager to create channels.')
-  const name = input.name.trim().replace(/^#/, '')
+  const name = cleanName(input.name).replace(/^#/, '')
   if (!name) throw badRequest('invalid_name', 'A channel needs a name.')
   return ctx.write(async (w) => {
     const clash = await w.trx
@@ -119,7 +120,7 @@ export async function createChannel(ctx: AppContext, actor: Actor, input: NewCha
     const row = await repo.insertConversation(w.trx, {
       kind: 'channel',
       name,
-      topic: (input.topic ?? '').trim(),
+      topic: cleanName(input.topic ?? ''),
       is_private: input.isPrivate ? 1 : 0,
       direct_key: null,
       created_by: actor.member.id,
@@ -192,9 +193,13 @@ export async function updateChannel(
     const row = await requireReadableOrOpen(w.trx, actor, id)
     await assertCanManage(w.trx, actor, row)
     assertCanWrite(actor, row)
-    const name = patch.name?.trim().replace(/^#/, '')
+    const name = patch.name === undefined ? undefined : cleanName(patch.name).replace(/^#/, '')
     if (name !== undefined && !name) throw badRequest('invalid_name', 'A channel needs a name.')
-    const next = { ...row, name: name ?? row.name, topic: patch.topic?.trim() ?? row.topic }
+    const next = {
+      ...row,
+      name: name ?? row.name,
+      topic: patch.topic === undefined ? row.topic : cleanName(patch.topic),
+    }
     await repo.updateConversation(w.trx, id, { name: next.name, topic: next.topic })
     if (next.name !== row.name) await systemLine(ctx, w, actor, next, 'renamed', next.name)
     return emitUpdated(w, next)

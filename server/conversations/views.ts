@@ -127,6 +127,7 @@ export async function hydrateMessages(
       createdAt: row.created_at,
       editedAt: row.edited_at,
       deletedAt: row.deleted_at,
+      isRemovedByManager: isDeleted && row.deleted_by !== null && row.deleted_by !== row.author_id,
       attachments: isDeleted ? [] : (attachmentsByMessage.get(row.id) ?? []),
       reactions: isDeleted ? [] : groupReactions(reactionsByMessage.get(row.id) ?? []),
       mentionIds: mentionsByMessage.get(row.id) ?? [],

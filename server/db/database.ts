@@ -14,7 +14,7 @@ export interface OpenedDatabase {
 
 /** Opens (creating if needed) the SQLite file and sets the pragmas this appliance relies on. */
 export function openDatabase(file: string): OpenedDatabase {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
+  if (file !== ':memory:') makePrivate(file)
   const sqlite = new SQLite(file)
   // WAL lets readers (backups, the event reader) run while a write is in progress.
   sqlite.pragma('journal_mode = WAL')
@@ -29,6 +29,31 @@ export function openDatabase(file: string): OpenedDatabase {
   sqlite.pragma('wal_autocheckpoint = 1000')
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, sqlite }
+}
+
+/**
+ * The database holds password hashes, messages and phone numbers: its folder is 0700 and
+ * the file 0600 whatever the umask, and looser modes left by an earlier start are
+ * tightened. SQLite gives the -wal and -shm files the database file's mode.
+ */
+function makePrivate(file: string): void {
+  const dir = path.dirname(file)
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+  restrict(dir, 0o700)
+  if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600))
+  for (const name of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    if (fs.existsSync(name)) restrict(name, 0o600)
+  }
+}
+
+/** Takes group and other permissions away, unless the path belongs to another user (a mounted volume's root). */
+function restrict(target: string, mode: number): void {
+  if ((fs.statSync(target).mode & 0o077) === 0) return
+  try {
+    fs.chmodSync(target, mode)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error
+  }
 }
 
 /**
@@ -67,8 +92,13 @@ export async function pendingMigrations(db: Database): Promise<{ pending: string
 
 /** PRAGMA quick_check: the problems found, or an empty list when the file is sound. */
 export function quickCheck(sqlite: SQLite.Database): string[] {
-  const rows = sqlite.pragma('quick_check') as { quick_check: string }[]
-  return rows.map((row) => row.quick_check).filter((result) => result !== 'ok')
+  try {
+    const rows = sqlite.pragma('quick_check') as { quick_check: string }[]
+    return rows.map((row) => row.quick_check).filter((result) => result !== 'ok')
+  } catch (error) {
+    // A damaged page can stop the check itself ("database disk image is malformed").
+    return [error instanceof Error ? error.message : String(error)]
+  }
 }
 
 /** Applies pending migrations in order; throws with the failing migration's name. */

@@ -118,6 +118,7 @@ export interface DB {
   conversation_member: ConversationMemberTable
   message: MessageTable
   message_mention: MessageMentionTable
+  message_revision: MessageRevisionTable
   notice: NoticeTable
   notice_ack: NoticeAckTable
   reaction: ReactionTable
@@ -302,6 +303,16 @@ export interface PageRevisionTable {
 export interface PageFileTable {
   page_id: number
   file_id: number
+}
+
+/** A message's text (and a notice's title) before one edit, and who made that edit. */
+export interface MessageRevisionTable {
+  id: Generated<number>
+  message_id: number
+  body: string
+  title: string | null
+  edited_by: number | null
+  edited_at: number
 }
 
 export interface PageFtsTable {

@@ -69,8 +69,15 @@ export function registerDirectoryRoutes(app: App, ctx: AppContext): void {
 
   app.get(
     '/api/members/:id/avatar',
-    { schema: { tags, summary: "A member's photo", params: IdParams, response: withErrors({ 200: Type.Unknown() }) } },
+    {
+      schema: {
+        tags,
+        summary: "A member's photo",
+        params: IdParams,
+        response: withErrors({ 200: Type.Unknown(), 304: Type.Unknown() }),
+      },
+    },
     async (request, reply) =>
-      sendFile(reply, await directory.openAvatar(ctx, request.params.id), request.headers.range),
+      sendFile(reply, await directory.openAvatar(ctx, actorOf(request), request.params.id), request.headers.range),
   )
 }

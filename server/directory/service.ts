@@ -3,7 +3,7 @@ import type { AppContext } from '../shared/context'
 import { AppError, forbidden, notFound } from '../shared/errors'
 import { can, type Actor } from '../auth/actor'
 import type { Readable } from 'node:stream'
-import { openStoredFile, storeUpload, type OpenedFile } from '../files/service'
+import { openStoredFile, storeUpload, type OpenedFile, type UploadCheck } from '../files/service'
 import type { Presence, ShiftStatus } from '../realtime/events'
 import { ROLE_RANK } from '../auth/permissions'
 
@@ -92,6 +92,23 @@ async function assertMayEdit(ctx: AppContext, actor: Actor, memberId: number): P
   }
 }
 
+const AVATAR_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp'])
+/** Larger than any phone camera; the phone shrinks a photo before it sends it anyway. */
+const MAX_AVATAR_SIDE = 10_000
+
+function assertAvatarImage(upload: UploadCheck): void {
+  const isTooBig =
+    upload.size > MAX_AVATAR_BYTES || (upload.width ?? 0) > MAX_AVATAR_SIDE || (upload.height ?? 0) > MAX_AVATAR_SIDE
+  const isEmpty = upload.width === 0 || upload.height === 0
+  if (!AVATAR_TYPES.has(upload.mime) || isTooBig || isEmpty) {
+    throw new AppError(400, 'invalid_image', 'A profile photo must be a JPEG, PNG or WebP image of at most 2 MB.')
+  }
+}
+
+/**
+ * Sets a member's photo. The image is checked (type, size, dimensions) before it is stored,
+ * so a refused photo leaves nothing behind.
+ */
 export async function setAvatar(
   ctx: AppContext,
   actor: Actor,
@@ -107,10 +124,23 @@ export async function setAvatar(
     body.resume()
     throw new AppError(413, 'file_too_large', 'A profile photo can be at most 2 MB.')
   }
-  const file = await storeUpload(ctx, actor, body, { name: 'avatar', declaredLength })
-  if (file.kind !== 'image' || file.size > MAX_AVATAR_BYTES) {
-    throw new AppError(400, 'invalid_image', 'A profile photo must be a JPEG, PNG or WebP image of at most 2 MB.')
+  const target = await ctx.db
+    .selectFrom('member')
+    .select('id')
+    .where('id', '=', memberId)
+    .where('status', '=', 'active')
+    .executeTakeFirst()
+  if (!target) {
+    body.resume()
+    throw notFound('member_not_found', 'No such member.')
   }
+  // Refused from what the bytes are, before anything is kept on disk or in the database.
+  const file = await storeUpload(ctx, actor, body, {
+    name: 'avatar',
+    declaredLength,
+    maxBytes: MAX_AVATAR_BYTES,
+    accept: assertAvatarImage,
+  })
   await ctx.write(async ({ trx, emit }) => {
     const member = await trx
       .selectFrom('member')
@@ -133,8 +163,11 @@ export async function removeAvatar(ctx: AppContext, actor: Actor, memberId: numb
   })
 }
 
-/** Any active member (a wall display too) may see photos of active members. */
-export async function openAvatar(ctx: AppContext, memberId: number): Promise<OpenedFile> {
+/** Any active member may see photos of active members; a wall display, of those it shows as on shift. */
+export async function openAvatar(ctx: AppContext, actor: Actor, memberId: number): Promise<OpenedFile> {
+  if (actor.member.role === 'display' && !(await onShiftNow(ctx)).some((entry) => entry.id === memberId)) {
+    throw notFound('avatar_not_found', 'No photo.')
+  }
   const row = await ctx.db
     .selectFrom('member')
     .select(['avatar_file_id', 'status', 'role'])

@@ -22,6 +22,7 @@ const TABLES = [
   'conversation_member',
   'message',
   'message_mention',
+  'message_revision',
   'notice',
   'notice_ack',
   'reaction',

@@ -33,17 +33,35 @@ function contentDisposition(kind: 'inline' | 'attachment', name: string): string
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
 }
 
-/** Sends a file with Range support so audio and video can seek. */
+/** Whether an If-None-Match header names this ETag (weak comparison, as RFC 9110 asks). */
+function isNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false
+  if (header.trim() === '*') return true
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+}
+
+/**
+ * Sends a file with Range support so audio and video can seek. Only call it once the
+ * caller's access check has passed: even a 304 tells the browser it may show its copy.
+ */
 export function sendFile(reply: FastifyReply, file: OpenedFile, range: string | undefined) {
   const isInline = isInlineSafe(file.mime)
+  const headers = reply.request.headers
+  // Never reused without asking: the server checks the session on every use, so a signed-out
+  // browser (or the next person on a shared phone) gets a 401 rather than a cached copy.
+  // Asking is cheap: the ETag answers 304 without the bytes.
+  reply.header('cache-control', 'private, no-cache').header('vary', 'Cookie').header('etag', file.etag)
+  if (isNoneMatch(headers['if-none-match'], file.etag)) return reply.status(304).send()
   reply
     .header('content-type', isInline ? file.mime : 'application/octet-stream')
     .header('content-disposition', contentDisposition(isInline ? 'inline' : 'attachment', file.name))
     .header('content-security-policy', FILE_CSP)
     .header('accept-ranges', 'bytes')
-    .header('cache-control', 'private, max-age=31536000, immutable')
-  const match = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null
-  if (range && !match) {
+  // A range of a different version of the file would splice two files together.
+  const ifRange = headers['if-range']
+  const wanted = typeof ifRange === 'string' && ifRange.trim() !== file.etag ? undefined : range
+  const match = wanted ? /^bytes=(\d*)-(\d*)$/.exec(wanted.trim()) : null
+  if (wanted && !match) {
     return reply.status(416).header('content-range', `bytes */${file.size}`).send()
   }
   if (match) {
@@ -115,7 +133,7 @@ export function registerFileRoutes(app: App, ctx: AppContext): void {
           tags,
           summary: variant === 'original' ? 'Download or stream a file (Range supported)' : "A file's thumbnail",
           params: IdParams,
-          response: withErrors({ 200: Type.Unknown(), 206: Type.Unknown(), 416: Type.Unknown() }),
+          response: withErrors({ 200: Type.Unknown(), 206: Type.Unknown(), 304: Type.Unknown(), 416: Type.Unknown() }),
         },
       },
       async (request, reply) => {

@@ -9,10 +9,11 @@ import type { Readable } from 'node:stream'
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { AppError, badRequest, notFound } from '../shared/errors'
+import { cleanName } from '../shared/names'
 import type { Actor } from '../auth/actor'
 import { requireShop } from '../settings/service'
 import type { AttachmentKind, FileKind } from '../db/schema'
-import { imageSize, sniff } from './sniff'
+import { imageSize, nameForType, sniff } from './sniff'
 import * as repo from './repo'
 
 const HEAD_BYTES = 256 * 1024
@@ -40,12 +41,9 @@ function blobPath(ctx: AppContext, sha256: string): string {
 
 /** A file name safe to store and to put in a Content-Disposition header. */
 export function cleanFileName(name: string | undefined): string {
-  const cleaned = (name ?? '')
-    .normalize('NFC')
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
-    .replace(/[\u0000-\u001f\u007f/\\<>:"|?*]+/g, '_')
-    // Bidirectional controls could make "gpj.exe" display as "exe.jpg".
-    .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+  // cleanName drops bidirectional controls too, which could make "gpj.exe" display as "exe.jpg".
+  const cleaned = cleanName(name ?? '')
+    .replace(/[/\\<>:"|?*]+/g, '_')
     .replace(/^[.\s]+/, '')
     .trim()
     .slice(0, 200)
@@ -60,6 +58,22 @@ export interface UploadOptions {
   /** The client recorded audio (a voice note): a WebM or Ogg container is then audio. */
   isRecordedAudio?: boolean | undefined
   declaredLength?: number | undefined
+  /** A tighter limit per file than the shop's (a profile photo). */
+  maxBytes?: number | undefined
+  /**
+   * Refuses the upload from what it turned out to be, by throwing, before it is kept: the
+   * bytes never reach storage and no file row is written.
+   */
+  accept?: ((upload: UploadCheck) => void) | undefined
+}
+
+/** What an upload turned out to be, for `UploadOptions.accept`. */
+export interface UploadCheck {
+  mime: string
+  kind: FileKind
+  size: number
+  width: number | null
+  height: number | null
 }
 
 /** Streams an upload to disk while hashing and counting; refuses it past the size limit. */
@@ -84,14 +98,14 @@ export async function storeFile(
   options: UploadOptions,
 ): Promise<FileView> {
   const shop = await requireShop(ctx)
-  const limitBytes = shop.maxFileMb * 1024 * 1024
+  const limitBytes = Math.min(shop.maxFileMb * 1024 * 1024, options.maxBytes ?? Infinity)
   const limitMb = Math.round(limitBytes / 1024 / 1024)
   if (options.declaredLength !== undefined && options.declaredLength > limitBytes) {
     stream.resume()
     throw tooLarge(limitMb)
   }
   const tmpDir = path.join(filesDir(ctx), 'tmp')
-  fs.mkdirSync(tmpDir, { recursive: true })
+  fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 })
   const tmpPath = path.join(tmpDir, randomBytes(12).toString('hex'))
   const hash = createHash('sha256')
   const headChunks: Buffer[] = []
@@ -145,6 +159,12 @@ export async function storeFile(
   }
   const dims = kind === 'image' ? imageSize(head, mime) : null
   const sha256 = hash.digest('hex')
+  try {
+    options.accept?.({ mime, kind, size, width: dims?.width ?? null, height: dims?.height ?? null })
+  } catch (error) {
+    fs.rmSync(tmpPath, { force: true })
+    throw error
+  }
 
   const quotaBytes = shop.memberQuotaMb * 1024 * 1024
   try {
@@ -160,7 +180,7 @@ export async function storeFile(
         }
       }
       const finalPath = blobPath(ctx, sha256)
-      fs.mkdirSync(path.dirname(finalPath), { recursive: true })
+      fs.mkdirSync(path.dirname(finalPath), { recursive: true, mode: 0o700 })
       if (fs.existsSync(finalPath)) fs.rmSync(tmpPath, { force: true })
       else fs.renameSync(tmpPath, finalPath)
       const row = await repo.insertFile(trx, {
@@ -168,7 +188,7 @@ export async function storeFile(
         size,
         mime,
         kind,
-        name: cleanFileName(options.name),
+        name: nameForType(cleanFileName(options.name), mime),
         width: dims?.width ?? null,
         height: dims?.height ?? null,
         uploaded_by: uploaderId,
@@ -208,6 +228,8 @@ export interface OpenedFile {
   size: number
   mime: string
   name: string
+  /** A strong validator: the bytes' own hash, so a browser can ask "still this?" cheaply. */
+  etag: string
 }
 
 /** Finds a file the member may read, or its thumbnail (falling back to the image itself). */
@@ -233,7 +255,8 @@ export async function openFile(
     path: blob,
     size: target.size,
     mime: target.mime,
-    name: variant === 'thumbnail' ? `thumbnail-${file.name}` : file.name,
+    name: nameForType(variant === 'thumbnail' ? `thumbnail-${file.name}` : file.name, target.mime),
+    etag: `"${target.sha256}"`,
   }
 }
 
@@ -242,7 +265,13 @@ export async function openStoredFile(ctx: AppContext, fileId: number): Promise<O
   const file = await repo.selectFile(ctx.db, fileId)
   const blob = file ? blobPath(ctx, file.sha256) : null
   if (!file || !blob || !fs.existsSync(blob)) throw notFound('file_not_found', 'No such file.')
-  return { path: blob, size: file.size, mime: file.mime, name: file.name }
+  return {
+    path: blob,
+    size: file.size,
+    mime: file.mime,
+    name: nameForType(file.name, file.mime),
+    etag: `"${file.sha256}"`,
+  }
 }
 
 export type AttachmentInput =
@@ -289,7 +318,7 @@ export async function prepareAttachments(
     rows.push({
       kind: file.kind,
       file_id: file.id,
-      name: input.name === undefined ? file.name : cleanFileName(input.name),
+      name: nameForType(input.name === undefined ? file.name : cleanFileName(input.name), file.mime),
       latitude: null,
       longitude: null,
       accuracy_m: null,

@@ -56,6 +56,44 @@ export function isInlineSafe(mime: string): boolean {
   )
 }
 
+/** The extensions a sniffed type goes by, its usual one first. */
+const EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
+  'image/jpeg': ['jpg', 'jpeg', 'jpe', 'jfif'],
+  'image/png': ['png'],
+  'image/gif': ['gif'],
+  'image/webp': ['webp'],
+  'image/heic': ['heic', 'heif'],
+  'image/avif': ['avif'],
+  'audio/wav': ['wav'],
+  'audio/mp4': ['m4a', 'm4b', 'mp4'],
+  'audio/mpeg': ['mp3'],
+  'audio/ogg': ['ogg', 'oga', 'opus'],
+  'audio/webm': ['webm', 'weba'],
+  'audio/flac': ['flac'],
+  'video/mp4': ['mp4', 'm4v'],
+  'video/quicktime': ['mov', 'qt'],
+  'video/webm': ['webm'],
+  'video/ogg': ['ogv', 'ogg'],
+  'application/pdf': ['pdf'],
+}
+
+/**
+ * A file name whose extension says what the bytes are: a PNG uploaded as "holiday.exe" is
+ * saved as "holiday.png", so neither the chat nor the phone that downloads it is misled.
+ * Names of types we do not recognise are left as the uploader gave them.
+ */
+export function nameForType(name: string, mime: string): string {
+  const extensions = EXTENSIONS[mime]
+  if (!extensions) return name
+  const dot = name.lastIndexOf('.')
+  const extension = dot > 0 ? name.slice(dot + 1) : ''
+  if (extensions.includes(extension.toLowerCase())) return name
+  // Something that looks like an extension (or a bare trailing dot) is replaced; other dots
+  // stay, as in "Stock 12.03.2026".
+  const isExtension = dot > 0 && (extension === '' || /^(?=.*[a-z])[a-z0-9]{1,5}$/i.test(extension))
+  return `${isExtension ? name.slice(0, dot) : name}.${extensions[0]}`
+}
+
 /** Width and height from an image header, where the format makes that cheap. */
 export function imageSize(head: Buffer, mime: string): { width: number; height: number } | null {
   try {

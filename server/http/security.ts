@@ -55,7 +55,9 @@ export function registerSecurity(app: FastifyInstance, publicUrl: URL | null): v
     reply.header('cross-origin-resource-policy', 'same-origin')
     reply.header('permissions-policy', 'camera=(self), microphone=(self), geolocation=(self), payment=()')
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000')
-    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    // The matched route, not the raw URL: `/%61pi/...` is an API answer too.
+    const route = request.routeOptions.url ?? request.url
+    if (route.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
     return payload
   })
 }

@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
-import { Body, IdParams, withErrors } from '../shared/schemas'
+import { Body, EpochMs, IdParams, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
 import {
   AttachmentInputSchema,
@@ -13,7 +13,7 @@ import {
 } from '../conversations/schemas'
 import * as notices from './service'
 
-const Time = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])
+const Time = Type.Union([EpochMs, Type.Null()])
 
 const NoticeBody = Body({
   title: Type.String({ minLength: 1, maxLength: 800 }),

@@ -11,7 +11,14 @@ import type { DB } from '../db/schema'
 import type { MessageView, NoticeView, PersonRef } from '../realtime/events'
 import { prepareAttachments, type AttachmentInput } from '../files/service'
 import { requireReadable } from '../conversations/access'
-import { assertBody, CLIENT_KEY_PATTERN, insertMessage, reindexAndEmit } from '../conversations/messages-service'
+import {
+  assertAuthor,
+  assertBody,
+  CLIENT_KEY_PATTERN,
+  insertMessage,
+  recordMessageEdit,
+  reindexAndEmit,
+} from '../conversations/messages-service'
 import { selectBoard, selectMessageByClientKey } from '../conversations/repo'
 import { hydrateMessages, personRef, type MessageRow } from '../conversations/views'
 import * as repo from './repo'
@@ -91,11 +98,18 @@ export async function postNotice(
   const title = assertTitle(input.title)
   const body = input.body.trim() === '' ? '' : assertBody(input.body, true)
   return ctx.write(async (w) => {
+    const board = await selectBoard(w.trx)
     const existing = await selectMessageByClientKey(w.trx, actor.member.id, input.clientKey)
-    if (existing) return { message: (await hydrateMessages(w.trx, [existing]))[0] as MessageView, isNew: false }
+    if (existing) {
+      // The key may belong to one of the actor's messages elsewhere (a private channel they
+      // have since left): a replay returns only a notice of this board, to a board reader.
+      if (existing.conversation_id !== board.id || existing.kind !== 'notice')
+        throw conflict('client_key_reused', 'That clientKey was used for another message.')
+      await requireReadable(w.trx, actor, board.id)
+      return { message: (await hydrateMessages(w.trx, [existing]))[0] as MessageView, isNew: false }
+    }
     assertFuture(w.now, input.expiresAt, 'invalid_expiry')
     assertFuture(w.now, input.acknowledgeBy, 'invalid_due_time')
-    const board = await selectBoard(w.trx)
     const attachments = await prepareAttachments(w, actor, input.attachments ?? [])
     const mustAcknowledge = input.mustAcknowledge === true
     const interval = await reminderInterval(w.trx)
@@ -151,7 +165,11 @@ async function requireNotice(ctx: AppContext, actor: Actor, messageId: number, d
   return { message, notice }
 }
 
-/** Changes a notice (its author or a manager). */
+/**
+ * Changes a notice. What it says (title, text, urgency, acknowledgement) only its author
+ * changes, keeping the earlier title and text in its history; where it sits on the board
+ * (pinned, order, expiry) its author or a manager.
+ */
 export async function updateNotice(
   ctx: AppContext,
   actor: Actor,
@@ -161,8 +179,15 @@ export async function updateNotice(
   return ctx.write(async (w) => {
     const { message, notice } = await requireNotice(ctx, actor, messageId, w.trx)
     if (message.deleted_at !== null) throw conflict('message_deleted', 'That notice was deleted.')
-    if (message.author_id !== actor.member.id && !can(actor, 'members.manage')) {
-      throw forbidden('not_author', 'Only its author or a manager can change a notice.')
+    const isWordingChange =
+      patch.title !== undefined ||
+      patch.body !== undefined ||
+      patch.isUrgent !== undefined ||
+      patch.mustAcknowledge !== undefined ||
+      patch.acknowledgeBy !== undefined
+    if (isWordingChange) assertAuthor(actor, message)
+    else if (message.author_id !== actor.member.id && !can(actor, 'members.manage')) {
+      throw forbidden('not_author', 'Only its author or a manager can pin, unpin or move a notice.')
     }
     assertFuture(w.now, patch.expiresAt, 'invalid_expiry')
     assertFuture(w.now, patch.acknowledgeBy, 'invalid_due_time')
@@ -182,11 +207,19 @@ export async function updateNotice(
       const due = patch.acknowledgeBy === undefined ? notice.acknowledge_by : patch.acknowledgeBy
       change.next_reminder_at = mustAck ? (due ?? w.now + (await reminderInterval(w.trx))) : null
     }
+    const nextBody =
+      patch.body === undefined || patch.body.trim() === message.body
+        ? null
+        : patch.body.trim() === ''
+          ? ''
+          : assertBody(patch.body, true)
+    if (nextBody !== null || (change.title !== undefined && change.title !== notice.title))
+      await recordMessageEdit(w, actor, message, { body: message.body, title: notice.title })
     if (Object.keys(change).length)
       await w.trx.updateTable('notice').set(change).where('message_id', '=', messageId).execute()
     let row = message
-    if (patch.body !== undefined && patch.body.trim() !== message.body) {
-      const body = patch.body.trim() === '' ? '' : assertBody(patch.body, true)
+    if (nextBody !== null) {
+      const body = nextBody
       await w.trx.updateTable('message').set({ body, edited_at: w.now }).where('id', '=', messageId).execute()
       row = { ...message, body, edited_at: w.now }
     } else if (patch.title !== undefined) {

@@ -7,7 +7,9 @@ import { sql, type Kysely } from 'kysely'
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { badRequest, forbidden, notFound } from '../shared/errors'
-import { can, type Actor } from '../auth/actor'
+import { cleanName } from '../shared/names'
+import { auditParty, can, type Actor } from '../auth/actor'
+import { recordAudit } from '../audit/service'
 import type { DB } from '../db/schema'
 import type { PersonRef } from '../realtime/events'
 
@@ -46,7 +48,8 @@ function assertEditor(actor: Actor): void {
 }
 
 function assertContent(input: { title?: string | undefined; body?: string | undefined }): void {
-  if (input.title !== undefined && input.title.trim() === '') throw badRequest('invalid_title', 'A page needs a title.')
+  if (input.title !== undefined && cleanName(input.title) === '')
+    throw badRequest('invalid_title', 'A page needs a title.')
   if (input.body !== undefined && input.body.length > MAX_BODY)
     throw badRequest('page_too_long', 'That page is too long.')
 }
@@ -132,21 +135,29 @@ export async function listWallPages(ctx: AppContext): Promise<PageView[]> {
   return Promise.all(rows.map((row) => toView(ctx.db, row)))
 }
 
-/** Links images the page shows (`/api/files/N`) so every member may load them. */
+/** A Markdown image of a stored file, `![alt](/api/files/N)`, as the page editor writes it. */
+const FILE_IMAGE = /!\[(?:\\.|[^\]\\\n])*\]\(\s*\/api\/files\/(\d+)(?:\/thumbnail)?\s*\)/g
+
+/**
+ * Links the images the page shows so every reader of the page may load them. Only images
+ * count (a link or a bare mention of `/api/files/N` publishes nothing), and only pictures
+ * the editor uploaded or the page already showed: an editor cannot publish someone else's
+ * private file, and an edit keeps the pictures another manager added.
+ */
 async function linkFiles(w: WriteContext, actor: Actor, pageId: number, body: string): Promise<void> {
-  const ids = [...body.matchAll(/\/api\/files\/(\d+)/g)].map((m) => Number(m[1]))
+  const ids = [...new Set([...body.matchAll(FILE_IMAGE)].map((m) => Number(m[1])))]
+  const existing = await w.trx.selectFrom('page_file').select('file_id').where('page_id', '=', pageId).execute()
   await w.trx.deleteFrom('page_file').where('page_id', '=', pageId).execute()
   if (!ids.length) return
-  const own = await w.trx
+  const linked = existing.map((f) => f.file_id)
+  const allowed = await w.trx
     .selectFrom('file')
     .select('id')
     .where('id', 'in', ids)
-    .where('uploaded_by', '=', actor.member.id)
+    .where('kind', '=', 'image')
+    .where((eb) => eb.or([eb('uploaded_by', '=', actor.member.id), ...(linked.length ? [eb('id', 'in', linked)] : [])]))
     .execute()
-  const existing = await w.trx.selectFrom('page_file').select('file_id').where('page_id', '=', pageId).execute()
-  const allowed = new Set([...own.map((f) => f.id), ...existing.map((f) => f.file_id)])
-  for (const fileId of new Set(ids)) {
-    if (!allowed.has(fileId)) continue
+  for (const { id: fileId } of allowed) {
     await w.trx
       .insertInto('page_file')
       .values({ page_id: pageId, file_id: fileId })
@@ -178,7 +189,7 @@ export async function createPage(ctx: AppContext, actor: Actor, input: PageInput
     const row = await w.trx
       .insertInto('page')
       .values({
-        title: input.title.trim(),
+        title: cleanName(input.title),
         section: (input.section ?? '').trim(),
         position: Number(last?.p ?? 0) + 1,
         body: input.body,
@@ -218,7 +229,7 @@ export interface PagePatch {
 async function applyUpdate(w: WriteContext, actor: Actor, id: number, patch: PagePatch, note = ''): Promise<PageView> {
   const row = await requirePage(w.trx, actor, id)
   const next = {
-    title: patch.title?.trim() ?? row.title,
+    title: patch.title === undefined ? row.title : cleanName(patch.title),
     section: patch.section?.trim() ?? row.section,
     body: patch.body ?? row.body,
     show_on_wall: patch.showOnWall === undefined ? row.show_on_wall : patch.showOnWall ? 1 : 0,
@@ -231,7 +242,7 @@ async function applyUpdate(w: WriteContext, actor: Actor, id: number, patch: Pag
     .where('id', '=', id)
     .execute()
   if (isContentChanged) {
-    await w.trx
+    const revision = await w.trx
       .insertInto('page_revision')
       .values({
         page_id: id,
@@ -242,7 +253,15 @@ async function applyUpdate(w: WriteContext, actor: Actor, id: number, patch: Pag
         created_at: w.now,
         note,
       })
-      .execute()
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    // The earlier text stays in the revisions; the log says who changed which page when.
+    await recordAudit(w.trx, w.now, {
+      action: 'page.edited',
+      actor: auditParty(actor),
+      ip: actor.ip,
+      detail: { page: id, title: next.title, revisionId: revision.id, ...(note ? { note } : {}) },
+    })
     await linkFiles(w, actor, id, next.body)
     await reindex(w, id, next.title, next.body)
   }
@@ -259,12 +278,18 @@ export async function updatePage(ctx: AppContext, actor: Actor, id: number, patc
 export async function deletePage(ctx: AppContext, actor: Actor, id: number): Promise<void> {
   assertEditor(actor)
   await ctx.write(async (w) => {
-    await requirePage(w.trx, actor, id)
+    const row = await requirePage(w.trx, actor, id)
     await w.trx
       .updateTable('page')
       .set({ deleted_at: w.now, updated_by: actor.member.id })
       .where('id', '=', id)
       .execute()
+    await recordAudit(w.trx, w.now, {
+      action: 'page.deleted',
+      actor: auditParty(actor),
+      ip: actor.ip,
+      detail: { page: id, title: row.title },
+    })
     await sql`delete from page_fts where rowid = ${id}`.execute(w.trx)
     w.emit('page.deleted', { kind: 'shop' }, { pageId: id })
   })

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
-import { Body, IdParams, Ok, withErrors } from '../shared/schemas'
+import { Body, EpochMs, IdParams, Ok, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
 import type { PushService } from './service'
 
@@ -106,7 +106,7 @@ export function registerPushRoutes(app: App, push: PushService): void {
         tags,
         summary: 'Mute a conversation until a time (null to unmute)',
         params: IdParams,
-        body: Body({ until: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]) }),
+        body: Body({ until: Type.Union([EpochMs, Type.Null()]) }),
         response: withErrors({ 200: Ok }),
       },
     },

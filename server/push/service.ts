@@ -15,6 +15,14 @@ import type { DB, PushLevel } from '../db/schema'
 import type { MessageView, StoredEvent } from '../realtime/events'
 import type { DeliveryResult, OutboxItem } from '../outbox/service'
 import { minuteOfDay, shouldPush, type PushReason, type Recipient } from './rules'
+import {
+  checkPushEndpoint,
+  NotPublicAddressError,
+  publicOnlyAgent,
+  resolveWithSystem,
+  type EndpointCheck,
+  type ResolveHost,
+} from './endpoints'
 
 export const PUSH_CHANNEL = 'push'
 /** Keeps a payload well inside what every push service accepts (4 kB less encryption overhead). */
@@ -68,18 +76,37 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
 export interface PushOptions {
   /** For tests: an HTTPS agent that trusts a local push endpoint's certificate. */
   agent?: Agent
+  /** For tests: how push hosts resolve (the system resolver by default). */
+  resolve?: ResolveHost
+  /**
+   * For tests, and settable only from code: endpoints let through although the address
+   * rule would refuse them (a local fake push service on 127.0.0.1 and a random port).
+   */
+  allowEndpoint?: (url: URL) => boolean
 }
 
 export class PushService {
   private publicKey = ''
   private privateKey = ''
   private hasSubscriptions = false
+  private readonly resolve: ResolveHost
+  private readonly agent: Agent
 
   constructor(
     private readonly ctx: AppContext,
     private readonly secrets: SecretBox,
     private readonly options: PushOptions = {},
-  ) {}
+  ) {
+    this.resolve = options.resolve ?? resolveWithSystem
+    this.agent = options.agent ?? publicOnlyAgent(this.resolve)
+  }
+
+  /** The push endpoint rule (see endpoints.ts), with the test seam for a local push service. */
+  private async checkEndpoint(endpoint: string): Promise<EndpointCheck> {
+    const url = URL.canParse(endpoint) ? new URL(endpoint) : null
+    if (url && this.options.allowEndpoint?.(url)) return { isAllowed: true, url, addresses: [] }
+    return checkPushEndpoint(endpoint, this.resolve)
+  }
 
   /** Loads (or makes, the first time) the VAPID key pair, and registers delivery. */
   async start(): Promise<void> {
@@ -130,26 +157,30 @@ export class PushService {
     return this.publicKey
   }
 
+  /**
+   * Turns notifications on for the actor's device. The endpoint must pass the address rule
+   * (`https`, port 443, a host on public addresses only), or nothing is stored and the
+   * answer is 400 `invalid_push_endpoint`: the server POSTs to it later, and must not be
+   * made to reach into the shop's own network.
+   */
   async subscribe(actor: Actor, input: { endpoint: string; p256dh: string; auth: string; deviceName: string }) {
-    let url: URL
-    try {
-      url = new URL(input.endpoint)
-    } catch {
-      throw badRequest('invalid_subscription', 'That is not a push subscription.')
-    }
-    if (url.protocol !== 'https:') throw badRequest('invalid_subscription', 'Push endpoints are HTTPS addresses.')
+    if (!URL.canParse(input.endpoint)) throw badRequest('invalid_subscription', 'That is not a push subscription.')
     if (Buffer.from(input.p256dh, 'base64url').length !== 65 || Buffer.from(input.auth, 'base64url').length !== 16) {
       throw badRequest('invalid_subscription', 'The subscription keys are not valid.')
     }
+    const check = await this.checkEndpoint(input.endpoint)
+    if (!check.isAllowed) throw badRequest('invalid_push_endpoint', check.message, { reason: check.reason })
+    // Stored as parsed, so the sender reads the very host that was checked.
+    const endpoint = check.url.href
     const id = await this.ctx.write(async ({ trx, now }) => {
       // The same device re-subscribing (or moving to another member) replaces its old entry.
-      await trx.deleteFrom('push_subscription').where('endpoint', '=', input.endpoint).execute()
+      await trx.deleteFrom('push_subscription').where('endpoint', '=', endpoint).execute()
       const row = await trx
         .insertInto('push_subscription')
         .values({
           member_id: actor.member.id,
           session_id: actor.sessionId,
-          endpoint: input.endpoint,
+          endpoint,
           p256dh: input.p256dh,
           auth: input.auth,
           device_name: input.deviceName.trim().slice(0, 80),
@@ -423,6 +454,13 @@ export class PushService {
       .executeTakeFirst()
     // The device was removed meanwhile: nothing to deliver to.
     if (!subscription) return { kind: 'done' }
+    // Checked again: the host may resolve elsewhere now than when the device subscribed.
+    const check = await this.checkEndpoint(subscription.endpoint)
+    if (!check.isAllowed) {
+      // No answer from DNS (the internet is down?) is a reason to wait, not to give up.
+      if (check.reason === 'unresolved') return { kind: 'retry', error: check.message }
+      return this.refuseEndpoint(subscription.id, check.message)
+    }
     const shop = await this.ctx.db.selectFrom('shop').select('push_contact').executeTakeFirst()
     const remainingTtl = Math.max(
       0,
@@ -443,7 +481,8 @@ export class PushService {
             privateKey: this.privateKey,
           },
           timeout: 10_000,
-          ...(this.options.agent ? { agent: this.options.agent } : {}),
+          // Its lookup refuses addresses that are not public; redirects are never followed.
+          agent: this.agent,
         },
       )
       await this.ctx.db
@@ -453,6 +492,7 @@ export class PushService {
         .execute()
       return { kind: 'done' }
     } catch (error) {
+      if (error instanceof NotPublicAddressError) return this.refuseEndpoint(subscription.id, error.message)
       if (error instanceof WebPushError) {
         if (error.statusCode === 404 || error.statusCode === 410) {
           // The browser unsubscribed or the subscription expired: forget the device.
@@ -474,6 +514,16 @@ export class PushService {
       }
       return { kind: 'retry', error: error instanceof Error ? error.message : String(error) }
     }
+  }
+
+  /**
+   * An endpoint that fails the address rule at delivery is forgotten like one the push
+   * service expired (the member turns notifications on again, and is told why if it still
+   * fails), and the delivery is dead, never retried: nothing is sent to that address.
+   */
+  private async refuseEndpoint(subscriptionId: number, reason: string): Promise<DeliveryResult> {
+    await this.ctx.db.deleteFrom('push_subscription').where('id', '=', subscriptionId).execute()
+    return { kind: 'dead', error: `push endpoint refused, device removed: ${reason}` }
   }
 }
 

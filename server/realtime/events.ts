@@ -85,6 +85,8 @@ export interface MessageView {
   createdAt: number
   editedAt: number | null
   deletedAt: number | null
+  /** Deleted by a manager rather than by its author. */
+  isRemovedByManager: boolean
   attachments: AttachmentView[]
   reactions: ReactionView[]
   mentionIds: number[]
@@ -115,7 +117,7 @@ export interface EventMap {
   'conversation.member_removed': { conversationId: number; memberId: number }
   'message.created': { message: MessageView }
   'message.updated': { message: MessageView }
-  'message.deleted': { conversationId: number; messageId: number }
+  'message.deleted': { conversationId: number; messageId: number; isRemovedByManager: boolean }
   'reaction.changed': { conversationId: number; messageId: number; reactions: ReactionView[] }
   'notice.acknowledged': { messageId: number; memberId: number; at: number; ackCount: number; ackTotal: number }
   'notice.unpinned': { messageId: number; reason: 'expired' | 'unpinned' | 'deleted' }

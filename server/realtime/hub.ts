@@ -8,6 +8,7 @@ import type { Database } from '../db/database'
 import type { Role, MemberStatus } from '../db/schema'
 import { audienceFromColumns, type ServerFrame, type StoredEvent } from './events'
 import { selectEventBounds, selectEventsAfter } from './repo'
+import { DISPLAY_EVENT_TYPES, displayView } from './display-events'
 
 export interface ConnectionIdentity {
   memberId: number
@@ -35,6 +36,15 @@ const REPLAY_PAGE = 500
 /** A client further behind than this is told to reload its state instead of replaying. */
 export const MAX_REPLAY = 5_000
 const HEARTBEAT_MS = 25_000
+
+/**
+ * Open sockets one member may hold: a phone, a laptop and a few tabs for staff, one page
+ * (and a reload's overlap) for a wall display. Past this, a new socket is closed at once.
+ */
+export const MAX_SOCKETS_PER_MEMBER = 10
+export const MAX_SOCKETS_PER_DISPLAY = 3
+/** Our own close code for "this member has too many sockets open"; clients back off. */
+export const TOO_MANY_CONNECTIONS_CODE = 4008
 
 export class Hub {
   private readonly connections = new Set<Connection>()
@@ -99,6 +109,8 @@ export class Hub {
   }
 
   canSee(conn: ConnectionIdentity, event: StoredEvent): boolean {
+    // A wall shows the board and little else: it gets an allow-list of event types.
+    if (conn.role === 'display' && !DISPLAY_EVENT_TYPES.has(event.type)) return false
     const audience = event.audience
     switch (audience.kind) {
       case 'member':
@@ -112,8 +124,17 @@ export class Hub {
     }
   }
 
-  /** Registers a socket and replays what it missed since `since` (or nothing if null). */
-  async attach(socket: WebSocket, identity: ConnectionIdentity, since: number | null): Promise<Connection> {
+  /**
+   * Registers a socket and replays what it missed since `since` (or nothing if null).
+   * Returns null, having closed the socket, when the member already has as many sockets
+   * open as allowed.
+   */
+  async attach(socket: WebSocket, identity: ConnectionIdentity, since: number | null): Promise<Connection | null> {
+    const limit = identity.role === 'display' ? MAX_SOCKETS_PER_DISPLAY : MAX_SOCKETS_PER_MEMBER
+    if (this.connectionsOf(identity.memberId).length >= limit) {
+      socket.close(TOO_MANY_CONNECTIONS_CODE, 'too_many_connections')
+      return null
+    }
     const conn: Connection = { ...identity, socket, pending: [], lastSentId: 0, isAlive: true, isVisible: true }
     this.connections.add(conn)
     socket.on('pong', () => {
@@ -134,8 +155,11 @@ export class Hub {
       conn.lastSentId = maxId
     } else {
       conn.lastSentId = since
+      // A display replays only the types it may receive; skipping the rest in the query
+      // also keeps a wall's resume cheap after a busy day.
+      const types = identity.role === 'display' ? [...DISPLAY_EVENT_TYPES] : null
       for (;;) {
-        const rows = await selectEventsAfter(this.db, conn.lastSentId, REPLAY_PAGE)
+        const rows = await selectEventsAfter(this.db, conn.lastSentId, REPLAY_PAGE, types)
         for (const row of rows) {
           const event: StoredEvent = {
             id: row.id,
@@ -148,6 +172,8 @@ export class Hub {
         }
         if (rows.length < REPLAY_PAGE) break
       }
+      // Every id up to maxId was committed before the replay read it, filtered or not.
+      conn.lastSentId = Math.max(conn.lastSentId, maxId)
     }
     const buffered = conn.pending ?? []
     conn.pending = null
@@ -176,6 +202,13 @@ export class Hub {
     conn.lastSentId = event.id
     if (!this.canSee(conn, event)) return
     if (conn.socket.readyState !== conn.socket.OPEN) return
+    if (conn.role === 'display') {
+      const shown = displayView(event)
+      if (shown !== event) {
+        conn.socket.send(eventFrame(shown))
+        return
+      }
+    }
     conn.socket.send(frame ?? eventFrame(event, payload))
   }
 

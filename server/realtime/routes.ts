@@ -8,6 +8,10 @@ import type { ClientFrame } from './events'
 
 const WsQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })
 
+/** Typing frames one socket may send per window; the rest are dropped unanswered. */
+export const TYPING_PER_WINDOW = 10
+export const TYPING_WINDOW_MS = 10_000
+
 function parseFrame(raw: unknown): ClientFrame | null {
   try {
     const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw)
@@ -30,7 +34,11 @@ export function registerRealtimeRoutes(app: App, ctx: AppContext): void {
     async (socket, request) => {
       const actor = actorOf(request)
       const since = (request.query as { since?: number }).since ?? null
+      let typingWindowStart = 0
+      let typingCount = 0
       socket.on('message', (raw) => {
+        // A socket refused for being one too many is closing: it gets nothing more.
+        if (!ctx.hub.connectionsOf(actor.member.id).some((conn) => conn.socket === socket)) return
         const frame = parseFrame(raw)
         if (!frame) return
         if (frame.kind === 'ping') socket.send('{"kind":"pong"}')
@@ -41,6 +49,13 @@ export function registerRealtimeRoutes(app: App, ctx: AppContext): void {
         } else if (frame.kind === 'typing' && Number.isInteger(frame.conversationId)) {
           // Live only: never stored, and only to those who can see the conversation.
           if (actor.member.status !== 'active' || actor.member.role === 'display') return
+          // A client sends one every few seconds while someone types; a loop is cut short.
+          const now = ctx.clock.now()
+          if (now - typingWindowStart >= TYPING_WINDOW_MS) {
+            typingWindowStart = now
+            typingCount = 0
+          }
+          if (++typingCount > TYPING_PER_WINDOW) return
           if (!ctx.hub.canAccessConversation(actor.member.id, frame.conversationId)) return
           ctx.hub.sendLive(
             frame.conversationId,
@@ -94,6 +109,8 @@ export function registerPresenceRoutes(app: App, ctx: AppContext): void {
   app.put(
     '/api/me/status',
     {
+      // Each change is stored and sent to everyone: a person changes it a few times a day.
+      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
       schema: {
         tags: ['presence'],
         summary: 'Set myself on shift, off shift or away, optionally for a while',

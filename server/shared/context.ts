@@ -25,6 +25,8 @@ export interface AppContext {
   integrations: Map<string, () => IntegrationStatus>
   log: FastifyBaseLogger
   version: string
+  /** Free and total bytes of the disk holding `dir`. */
+  diskSpace: (dir: string) => { freeBytes: number; totalBytes: number }
   /** The Telegram bridge (idle until the owner connects a bot). */
   telegram: TelegramService
 }

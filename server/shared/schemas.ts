@@ -8,6 +8,17 @@ export const ErrorBody = Type.Object(
 
 export const Ok = Type.Object({ ok: Type.Literal(true) })
 
+/** The first and last moments any time field accepts: 2000-01-01 and 2100-01-01, UTC. */
+export const EARLIEST_TIME = Date.UTC(2000, 0, 1)
+export const LATEST_TIME = Date.UTC(2100, 0, 1)
+
+/**
+ * A moment in integer epoch milliseconds. Every time a client sends is bounded, so that a
+ * mistyped or hostile value (9000000000000000, year 1900) is refused rather than stored and
+ * shown to everyone as an invalid date.
+ */
+export const EpochMs = Type.Integer({ minimum: EARLIEST_TIME, maximum: LATEST_TIME })
+
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
 
 /** A strict JSON body: unknown fields are refused. */

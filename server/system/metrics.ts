@@ -11,9 +11,32 @@ import { databaseBytes, lastBackup } from './service'
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 
+/** Any of these says the request was relayed, so the socket's address is the proxy's. */
+const FORWARDING_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'via',
+  // What `tailscale serve` adds for a tailnet user or a Funnel visitor.
+  'tailscale-user-login',
+  'tailscale-funnel-request',
+]
+
+/**
+ * Sent from this machine itself: decided on the socket's own address, never on a
+ * forwarded one (TRUST_PROXY makes request.ip whatever the client wrote), and not when a
+ * proxy on this machine relays it for someone else.
+ */
+function isFromThisMachine(request: FastifyRequest): boolean {
+  const address = request.socket.remoteAddress ?? ''
+  if (!LOOPBACK.has(address)) return false
+  return !FORWARDING_HEADERS.some((name) => request.headers[name] !== undefined)
+}
+
 function isAllowed(request: FastifyRequest, token: string | null): boolean {
-  // request.ip honours TRUST_PROXY, so a request relayed by a proxy counts as the client's.
-  if (LOOPBACK.has(request.ip)) return true
+  if (isFromThisMachine(request)) return true
   const header = request.headers.authorization ?? ''
   if (!token || !header.startsWith('Bearer ')) return false
   const given = Buffer.from(header.slice(7))

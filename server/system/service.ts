@@ -54,7 +54,7 @@ export function integrations(ctx: AppContext): IntegrationStatus[] {
 }
 
 export async function systemStatus(ctx: AppContext) {
-  const disk = diskSpace(ctx.config.dataDir)
+  const disk = ctx.diskSpace(ctx.config.dataDir)
   return {
     version: ctx.version,
     node: process.version,

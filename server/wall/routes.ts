@@ -45,7 +45,7 @@ const WallFeedSchema = Type.Object({
   notices: Type.Array(MessageSchema),
   recent: Type.Array(MessageSchema),
   onShift: Type.Array(DirectoryEntrySchema),
-  join: Type.Union([Type.Object({ url: Type.String(), qrSvg: Type.String() }), Type.Null()]),
+  join: Type.Union([Type.Object({ qrSvg: Type.String() }), Type.Null()]),
   pages: Type.Array(PageSchema),
   generatedAt: Type.Number(),
 })

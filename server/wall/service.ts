@@ -10,8 +10,9 @@
 import type { AppContext } from '../shared/context'
 import { AppError, notFound } from '../shared/errors'
 import { hashToken, randomToken, readableCode } from '../shared/tokens'
+import { cleanName } from '../shared/names'
 import { recordAudit } from '../audit/service'
-import { auditParty, type Actor } from '../auth/actor'
+import { auditParty, can, type Actor } from '../auth/actor'
 import { SESSION_TTL_MS } from '../auth/service'
 import { joinUrl, qrSvg } from '../auth/invites-service'
 import { requireShop } from '../settings/service'
@@ -92,7 +93,7 @@ export async function pollPairing(ctx: AppContext, pollToken: string): Promise<P
 
 /** A manager claims a code shown on a screen and names the display. */
 export async function claimPairing(ctx: AppContext, actor: Actor, code: string, name: string) {
-  const displayName = name.trim()
+  const displayName = cleanName(name)
   if (!displayName) throw new AppError(400, 'invalid_name', 'Give the display a name, such as "Back room".')
   return ctx.write(async ({ trx, now, emit }) => {
     const row = await trx
@@ -155,7 +156,8 @@ export interface WallFeed {
   notices: MessageView[]
   recent: MessageView[]
   onShift: DirectoryEntry[]
-  join: { url: string; qrSvg: string } | null
+  /** The join QR code, only while the shop shows it on the wall; never the code as text. */
+  join: { qrSvg: string } | null
   pages: PageView[]
   generatedAt: number
 }
@@ -176,13 +178,16 @@ export async function wallFeed(ctx: AppContext, actor: Actor, origin: string): P
     .filter((m) => m.deletedAt === null && m.kind !== 'system' && !pinnedIds.has(m.id))
     .reverse()
     .slice(0, 12)
-  const joinLink = joinUrl(origin, shop.joinCode)
+  // The join code admits newcomers: it goes to the wall screen (and to those who manage
+  // members and see it anyway), as a QR image only, and only while the setting is on.
+  const isJoinShown =
+    settings.wall_show_join_qr === 1 && (actor.member.role === 'display' || can(actor, 'members.manage'))
   return {
     shop: { name: shop.name, timezone: shop.timezone },
     notices,
     recent,
     onShift,
-    join: settings.wall_show_join_qr === 1 ? { url: joinLink, qrSvg: await qrSvg(joinLink) } : null,
+    join: isJoinShown ? { qrSvg: await qrSvg(joinUrl(origin, shop.joinCode)) } : null,
     pages,
     generatedAt: ctx.clock.now(),
   }

@@ -110,7 +110,9 @@ t.test('a profile photo must be an image; it is served to members and can be rem
   t.equal(served.statusCode, 200, 'colleagues load the photo')
   t.equal(served.headers['content-type'], 'image/png')
   const display = await pairDisplay(app, manager, 'Counter')
-  t.equal((await as(app, display, 'GET', avatarUrl)).statusCode, 200, 'so does the wall (for "on shift")')
+  t.equal((await as(app, display, 'GET', avatarUrl)).statusCode, 404, 'the wall does not while Sam is off shift')
+  await as(app, sam, 'PUT', '/api/me/status', { shiftStatus: 'on_shift', untilMinutes: null })
+  t.equal((await as(app, display, 'GET', avatarUrl)).statusCode, 200, 'and does once the wall shows Sam on shift')
   const anonymous = await app.inject({ method: 'GET', url: avatarUrl })
   t.equal(anonymous.statusCode, 401, 'but nobody signed out')
 

@@ -244,7 +244,7 @@ t.test('thumbnails: /api/files/:id/thumbnail serves the linked thumbnail, or the
   t.equal(served.statusCode, 200)
   t.equal(served.headers['content-type'], 'image/png')
   t.same(served.rawPayload, poster, 'the linked thumbnail, not the video')
-  t.match(served.headers['content-disposition'], /filename="thumbnail-till-demo.mp4"/)
+  t.match(served.headers['content-disposition'], /filename="thumbnail-till-demo.png"/, 'named for what it is: a PNG')
   t.equal((await getFile(sid, thumb.url)).statusCode, 200, "the thumbnail is readable through its parent's message")
   t.equal((await getFile(ola, thumb.url)).statusCode, 404, 'but not by outsiders')
 

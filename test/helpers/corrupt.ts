@@ -11,8 +11,7 @@ export function corruptTablePage(file: string, table: string): void {
   sqlite.pragma('wal_checkpoint(TRUNCATE)')
   const pageSize = sqlite.pragma('page_size', { simple: true }) as number
   const row = sqlite.prepare("select rootpage from sqlite_master where type = 'table' and name = ?").get(table) as
-    | { rootpage: number }
-    | undefined
+    { rootpage: number } | undefined
   sqlite.close()
   if (!row) throw new Error(`no table ${table} in ${file}`)
   const fd = fs.openSync(file, 'r+')

@@ -90,3 +90,37 @@ export function wrongTypeValue(schema: JsonSchema): unknown {
       return { unexpected: true }
   }
 }
+
+export interface PathSpelling {
+  what: string
+  url: string
+}
+
+/** `%XX` for the first letter or digit of `segment`. */
+function escapeFirst(segment: string): string {
+  const index = segment.search(/[A-Za-z0-9]/)
+  if (index < 0) return segment
+  const hex = segment.charCodeAt(index).toString(16).toUpperCase()
+  return `${segment.slice(0, index)}%${hex}${segment.slice(index + 1)}`
+}
+
+/**
+ * Other spellings of `url` (e.g. /api/members/1/avatar) that a router may read as the same
+ * path, or that a check of the raw URL may read differently: what an attacker sends with
+ * `curl --path-as-is`.
+ */
+export function pathSpellings(url: string): PathSpelling[] {
+  const segments = url.split('/').slice(1)
+  const last = segments.length - 1
+  const withSegment = (index: number, spelled: string) =>
+    `/${segments.map((segment, i) => (i === index ? spelled : segment)).join('/')}`
+  return [
+    { what: 'a percent-encoded letter in the prefix', url: withSegment(0, escapeFirst(segments[0]!)) },
+    { what: 'a percent-encoded letter in the last segment', url: withSegment(last, escapeFirst(segments[last]!)) },
+    { what: 'a doubled slash in front', url: `/${url}` },
+    { what: 'a doubled slash after the prefix', url: url.replace(/^\/(\w+)\//, '/$1//') },
+    { what: 'a /./ after the prefix', url: url.replace(/^\/(\w+)\//, '/$1/./') },
+    { what: 'a /./ in front', url: `/.${url}` },
+    { what: 'upper case', url: url.toUpperCase() },
+  ]
+}

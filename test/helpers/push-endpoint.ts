@@ -21,6 +21,11 @@ export interface PushRequest {
 export interface PushEndpoint {
   origin: string
   agent: https.Agent
+  /**
+   * For buildApp's `pushEndpoints.allowEndpoint`: lets this endpoint (and only it) past the
+   * rule that push endpoints are public HTTPS hosts on port 443.
+   */
+  allows: (url: URL) => boolean
   requests: PushRequest[]
   /** The next responses, in order; once used up, 201. */
   respond: { status: number; headers?: Record<string, string> }[]
@@ -86,9 +91,11 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
       })
     })
   await start()
+  const origin = `https://127.0.0.1:${port}`
   return {
-    origin: `https://127.0.0.1:${port}`,
+    origin,
     agent: new https.Agent({ ca: cert, keepAlive: false }),
+    allows: (url) => url.origin === origin,
     requests,
     respond,
     start,

@@ -3,14 +3,19 @@
  * including on routes added after this test was written.
  */
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import t, { type Test } from 'tap'
-import { bodyOf, createMember, nextAddress, setupOwner, startApp } from '../helpers/app'
-import { apiRoutes, plausibleValue, wrongTypeValue, type ApiRoute } from '../helpers/openapi'
+import { buildApp } from '../../server/app'
+import { loadConfig } from '../../server/config'
+import { bodyOf, createMember, listen, nextAddress, setupOwner, startApp } from '../helpers/app'
+import { apiRoutes, pathSpellings, plausibleValue, wrongTypeValue, type ApiRoute } from '../helpers/openapi'
 
 const webRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-web-'))
 fs.writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>Backboard</title>')
+fs.mkdirSync(path.join(webRoot, 'assets'))
+fs.writeFileSync(path.join(webRoot, 'assets', 'app.js'), 'console.log("Backboard")')
 t.teardown(() => fs.rmSync(webRoot, { recursive: true, force: true }))
 
 const { app, close } = await startApp({ webRoot })
@@ -74,6 +79,123 @@ t.test('without a session every non-public route answers 401 unauthorized', asyn
   }
   const ws = await app.inject({ remoteAddress: nextAddress(), method: 'GET', url: '/ws' })
   t.equal(ws.statusCode, 401, '/ws too')
+})
+
+/** One request over a real socket with the path exactly as given, as `curl --path-as-is` sends it. */
+function rawRequest(
+  baseUrl: string,
+  method: string,
+  rawPath: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: string; isUpgraded: boolean; firstFrame?: number }> {
+  const { hostname, port } = new URL(baseUrl)
+  const data = options.body === undefined ? undefined : JSON.stringify(options.body)
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: hostname,
+        port,
+        method,
+        path: rawPath,
+        agent: false,
+        headers: { ...options.headers, ...(data ? { 'content-type': 'application/json' } : {}) },
+      },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (body += chunk))
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body, isUpgraded: false }))
+      },
+    )
+    // An upgraded socket: its first frame tells whether the server talks (0x81, text) or
+    // hangs up (0x88, close).
+    request.on('upgrade', (response, socket, head) => {
+      const answer = (first: Buffer) => {
+        socket.destroy()
+        resolve({ status: response.statusCode ?? 0, body: '', isUpgraded: true, firstFrame: first[0] })
+      }
+      if (head.length > 0) answer(head)
+      else socket.once('data', answer)
+    })
+    request.on('error', reject)
+    request.end(data)
+  })
+}
+
+t.test('without a session, no spelling of a protected path gets a 2xx or a 5xx, over a real socket', async (t) => {
+  const baseUrl = await listen(app)
+  let tried = 0
+  for (const route of routes) {
+    if (PUBLIC.has(label(route))) continue
+    const body = route.body ? plausibleValue(route.body) : undefined
+    for (const spelling of pathSpellings(route.url)) {
+      const response = await rawRequest(baseUrl, route.method, spelling.url, { body })
+      const what = `${route.method} ${spelling.url} (${label(route)} with ${spelling.what})`
+      t.ok(response.status >= 300 && response.status < 500, `${what} answered ${response.status}`)
+      expectErrorShape(t, { statusCode: response.status, body: response.body }, what)
+      tried += 1
+    }
+  }
+  t.ok(tried >= 100, `${tried} spellings tried`)
+  const upgrade = {
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+    'sec-websocket-version': '13',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    origin: baseUrl,
+  }
+  for (const spelling of ['/ws', ...pathSpellings('/ws').map((s) => s.url)]) {
+    const response = await rawRequest(baseUrl, 'GET', spelling, { headers: upgrade })
+    if (response.isUpgraded) {
+      // A spelling the router does not take for /ws: the socket has no handler and is closed.
+      t.equal(response.firstFrame, 0x88, `a socket at ${spelling} is closed before anything is sent`)
+    } else {
+      t.ok(response.status >= 400 && response.status < 500, `${spelling} answered ${response.status}`)
+    }
+  }
+  for (const spelling of ['/ws', '/%77s']) {
+    const response = await rawRequest(baseUrl, 'GET', spelling, { headers: upgrade })
+    t.notOk(response.isUpgraded, `a socket at ${spelling} is refused`)
+    t.equal(response.status, 401, `${spelling} answered ${response.status}`)
+  }
+})
+
+t.test('without a session, the attack paths of the review are refused through inject too', async (t) => {
+  for (const [method, url] of [
+    ['GET', '/%61pi/audit'],
+    ['GET', '/%61pi/system'],
+    ['GET', '/%61pi/settings'],
+    ['GET', '/%61pi/displays'],
+    ['GET', '/%61pi/telegram/bot'],
+    ['GET', '/%61pi/telegram/groups'],
+    ['GET', '/ap%69/presence'],
+    ['GET', `/%61pi/members/${owner.id}/avatar`],
+    ['GET', '/%61pi/push/key'],
+    ['POST', '/%61pi/system/backups'],
+    ['GET', '/%77s'],
+  ] as const) {
+    const response = await app.inject({ remoteAddress: nextAddress(), method, url })
+    t.equal(response.statusCode, 401, `${method} ${url}`)
+    t.equal(bodyOf(response).code, 'unauthorized', `${method} ${url}`)
+  }
+})
+
+t.test('a route that declares no access needs a session, wherever it lives', async (t) => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-access-'))
+  const built = await buildApp({ config: loadConfig({ DATA_DIR: dataDir }), logger: false })
+  t.teardown(async () => {
+    await built.app.close()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+  built.app.get('/reports/today', async () => ({ secret: true }))
+  built.app.get('/api/reports/today', async () => ({ secret: true }))
+  await built.app.ready()
+  await setupOwner(built.app)
+  for (const url of ['/reports/today', '/api/reports/today', '/%61pi/reports/today']) {
+    const response = await built.app.inject({ method: 'GET', url })
+    t.equal(response.statusCode, 401, url)
+    t.equal(bodyOf(response).code, 'unauthorized', url)
+  }
 })
 
 t.test('with an owner session, bad bodies get a 4xx with a code and never a 5xx', async (t) => {
@@ -182,9 +304,18 @@ t.test('unknown /api paths answer 404 JSON with code not_found, for every method
   }
   const signedOut = await app.inject({ remoteAddress: nextAddress(), method: 'GET', url: '/api/nothing-here' })
   t.equal(signedOut.statusCode, 404, 'the same without a session')
+  for (const url of ['/%61pi/nothing-here', '//api/nothing-here', '/API/nothing-here', '/ap%69']) {
+    const spelled = await app.inject({ remoteAddress: nextAddress(), method: 'GET', url })
+    t.equal(spelled.statusCode, 404, `${url} is an API path too`)
+    t.equal(bodyOf(spelled).code, 'not_found', `${url} gets JSON, not the web app`)
+  }
   const page = await app.inject({ remoteAddress: nextAddress(), method: 'GET', url: '/some/app/page' })
   t.equal(page.statusCode, 200, 'other paths get the web app')
   t.match(page.headers['content-type'], /text\/html/)
+  const script = await app.inject({ remoteAddress: nextAddress(), method: 'GET', url: '/assets/app.js' })
+  t.equal(script.statusCode, 200, "the web app's files need no session")
+  t.match(script.headers['content-type'], /javascript/)
+  t.equal(script.headers['cache-control'], 'public, max-age=31536000, immutable', 'hashed files are kept')
 })
 
 t.test('state changes from another site are refused with 403 bad_origin', async (t) => {
@@ -252,4 +383,11 @@ t.test('security headers are on the web app and on API responses', async (t) => 
   }
   t.equal(responses['/'].statusCode, 200)
   t.equal(responses['/api/me'].headers['cache-control'], 'no-store', 'API answers are not cached')
+  const spelled = await app.inject({
+    remoteAddress: nextAddress(),
+    method: 'GET',
+    url: '/%61pi/me',
+    headers: { cookie: owner.cookie },
+  })
+  t.equal(spelled.headers['cache-control'], 'no-store', 'however the path is spelled')
 })

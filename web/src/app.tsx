@@ -10,6 +10,7 @@ import { boot, can, isOwner, me, phase, socketStatus } from './lib/session'
 import { Button, LinkButton } from './ui/button'
 import { ConfirmHost } from './ui/dialog'
 import { EmptyState, Loading } from './ui/empty-state'
+import { ErrorBoundary } from './ui/error-boundary'
 import { Icon, type IconName } from './ui/icons'
 import { Page } from './ui/page'
 import { ToastHost } from './ui/toast'
@@ -57,7 +58,13 @@ export function App() {
 
 function Top() {
   const path = currentPath.value
-  if (isWallPath(path)) return <WallRoute />
+  if (isWallPath(path)) {
+    return (
+      <ErrorBoundary kind="view" resetKey={path}>
+        <WallRoute />
+      </ErrorBoundary>
+    )
+  }
   switch (phase.value) {
     case 'loading':
       return (
@@ -109,7 +116,10 @@ function SignedIn() {
   useEffect(() => startChat(), [])
   return (
     <Shell>
-      <Routes />
+      {/* One view that cannot draw leaves the navigation working. */}
+      <ErrorBoundary kind="view" resetKey={currentPath.value}>
+        <Routes />
+      </ErrorBoundary>
     </Shell>
   )
 }

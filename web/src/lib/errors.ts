@@ -14,6 +14,7 @@ export function errorMessage(error: unknown): string {
 const FIELD_OF_CODE: Record<string, string> = {
   invalid_username: 'username',
   username_taken: 'username',
+  username_reserved: 'username',
   password_too_short: 'password',
   password_too_common: 'password',
   password_too_long: 'password',

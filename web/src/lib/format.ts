@@ -1,6 +1,8 @@
 /**
  * Dates and times, always in the SHOP's timezone (from /api/me), never the browser's:
- * a phone set to another zone still shows shop time.
+ * a phone set to another zone still shows shop time. A time no Date can hold (old data
+ * from before the server bounded times) shows as a dash rather than throwing while a page
+ * draws.
  */
 import { signal } from '@preact/signals'
 import { locale } from './i18n'
@@ -19,26 +21,47 @@ function formatter(options: Intl.DateTimeFormatOptions, timeZone = shopTimezone.
   return cached
 }
 
+/** What a time that cannot be shown shows instead. */
+export const NO_TIME = '—'
+
+/** The largest distance from 1970 a Date can hold, in ms; Intl throws "Invalid time value" past it. */
+const MAX_DATE_MS = 8.64e15
+
+/** Whether `ms` is a moment a Date (and so Intl) can show. */
+export function isShowableTime(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS
+}
+
+function format(options: Intl.DateTimeFormatOptions, ms: number): string {
+  return isShowableTime(ms) ? formatter(options).format(ms) : NO_TIME
+}
+
 export function formatDateTime(ms: number): string {
-  return formatter({ dateStyle: 'medium', timeStyle: 'short' }).format(ms)
+  return format({ dateStyle: 'medium', timeStyle: 'short' }, ms)
 }
 
 export function formatDate(ms: number): string {
-  return formatter({ dateStyle: 'medium' }).format(ms)
+  return format({ dateStyle: 'medium' }, ms)
 }
 
 export function formatTime(ms: number): string {
-  return formatter({ timeStyle: 'short' }).format(ms)
+  return format({ timeStyle: 'short' }, ms)
 }
 
 export function formatLongDate(ms: number): string {
-  return formatter({ weekday: 'long', day: 'numeric', month: 'long' }).format(ms)
+  return format({ weekday: 'long', day: 'numeric', month: 'long' }, ms)
+}
+
+/** For `<time dateTime>`: the ISO form, or empty when the time cannot be shown. */
+export function isoTime(ms: number): string {
+  return isShowableTime(ms) ? new Date(ms).toISOString() : ''
 }
 
 const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' })
 
 /** "5 minutes ago", "in 3 days"; falls back to a date beyond a week. */
 export function formatRelative(ms: number, now = Date.now()): string {
+  if (!isShowableTime(ms)) return NO_TIME
   const seconds = Math.round((ms - now) / 1000)
   const abs = Math.abs(seconds)
   if (abs < 45) return relative.format(0, 'second')
@@ -65,9 +88,9 @@ function zonedParts(ms: number, timeZone: string): ZonedParts {
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour') % 24, minute: get('minute') }
 }
 
-/** The hour of the day in the shop, 0-23. */
+/** The hour of the day in the shop, 0-23 (0 for a time that cannot be shown). */
 export function shopHour(ms = Date.now()): number {
-  return zonedParts(ms, shopTimezone.value).hour
+  return isShowableTime(ms) ? zonedParts(ms, shopTimezone.value).hour : 0
 }
 
 /** A YYYY-MM-DD date as the epoch ms of its midnight in the shop's timezone. */
@@ -88,11 +111,12 @@ export function shopMidnight(date: string): number | undefined {
 /** Adds whole days to a YYYY-MM-DD date. */
 export function addDays(date: string, days: number): string {
   const ms = Date.parse(date + 'T00:00:00Z') + days * 86_400_000
-  return new Date(ms).toISOString().slice(0, 10)
+  return isShowableTime(ms) ? new Date(ms).toISOString().slice(0, 10) : ''
 }
 
-/** Today's date in the shop, as YYYY-MM-DD. */
+/** Today's date in the shop, as YYYY-MM-DD (empty for a time that cannot be shown). */
 export function shopToday(ms = Date.now()): string {
+  if (!isShowableTime(ms)) return ''
   const p = zonedParts(ms, shopTimezone.value)
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`
 }

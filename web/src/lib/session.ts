@@ -114,6 +114,9 @@ export function endSession(notice: string | null): void {
   stopSocket()
   // What the service worker kept for offline use belongs to the member who just left.
   if (typeof caches !== 'undefined') void caches.delete('backboard-data-v1').catch(() => undefined)
+  // Signed out by the server (not through signOut, which already asked): the sign-out answer
+  // tells the browser to drop its copies of private files, even without a session.
+  if (notice !== null) void fetch('/api/auth/logout', { method: 'POST' }).catch(() => undefined)
   me.value = null
   signedOutNotice.value = notice
   phase.value = 'signed-out'

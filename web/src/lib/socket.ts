@@ -2,7 +2,8 @@
  * The live connection: one WebSocket to /ws that resumes from the last event id it saw,
  * reconnects on a fixed backoff, reports page visibility (the server's "away" rule) and
  * pings so that a dead Wi-Fi link is noticed. A 'signed-out' frame or close code 4401
- * ends it for good.
+ * ends it for good; close code 4008 (too many sockets open for this member) makes it wait
+ * a minute or more, whatever the page or the network does meanwhile.
  */
 import type { ClientFrame, EventMap, EventType, ServerFrame } from '../../../server/realtime/events'
 
@@ -13,6 +14,10 @@ const PING_MS = 20_000
 const PONG_TIMEOUT_MS = 10_000
 /** Our own close code for "signed out": never reconnect after it. */
 export const SIGNED_OUT_CODE = 4401
+/** Our own close code for "this member has too many sockets open": wait long, then retry. */
+export const TOO_MANY_CONNECTIONS_CODE = 4008
+export const CROWDED_RETRY_MS = 60_000
+const CROWDED_JITTER_MS = 30_000
 
 export type SocketStatus = 'connecting' | 'open' | 'closed'
 
@@ -39,6 +44,8 @@ export class LiveSocket {
   private connections = 0
   private isStopped = true
   private hasHello = false
+  /** Refused for too many sockets: only the long timer may reconnect. */
+  private isCrowded = false
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
   private pingTimer: ReturnType<typeof setInterval> | null = null
   private pongTimer: ReturnType<typeof setTimeout> | null = null
@@ -60,6 +67,7 @@ export class LiveSocket {
 
   stop(): void {
     this.isStopped = true
+    this.isCrowded = false
     document.removeEventListener('visibilitychange', this.onVisibility)
     window.removeEventListener('online', this.onOnline)
     window.removeEventListener('offline', this.onOffline)
@@ -108,6 +116,19 @@ export class LiveSocket {
       }
       if (this.isStopped) return
       this.handlers.onStatus?.('closed')
+      if (event.code === TOO_MANY_CONNECTIONS_CODE) {
+        // Other tabs or devices hold the member's sockets; retrying soon would only be
+        // refused again. Spread out so that several waiting tabs do not return together.
+        this.isCrowded = true
+        this.reconnectTimer = setTimeout(
+          () => {
+            this.isCrowded = false
+            this.connect()
+          },
+          CROWDED_RETRY_MS + Math.random() * CROWDED_JITTER_MS,
+        )
+        return
+      }
       if (!this.hasHello) this.handlers.onConnectFailed?.()
       this.scheduleReconnect()
     }
@@ -160,7 +181,7 @@ export class LiveSocket {
 
   /** Reconnects at once when we are waiting to retry (the page came back, Wi-Fi returned). */
   private reconnectNow(): void {
-    if (this.isStopped || this.ws) return
+    if (this.isStopped || this.ws || this.isCrowded) return
     this.connect()
   }
 

@@ -42,6 +42,10 @@ const ACTIONS: Record<AuditAction, true> = {
   'telegram.unlinked': true,
   'telegram.group_linked': true,
   'telegram.group_unlinked': true,
+  'message.edited': true,
+  'message.removed': true,
+  'page.edited': true,
+  'page.deleted': true,
 }
 
 const GROUPS = ['login.', 'member.', 'invite.', 'telegram.'] as const

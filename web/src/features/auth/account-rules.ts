@@ -2,10 +2,13 @@
 import { t } from '../../lib/i18n'
 
 const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,31}$/i
+/** Names Backboard gives out itself (erased members, wall screens). */
+const RESERVED_USERNAME_PATTERN = /^(former|display)-/i
 
 export function usernameProblem(username: string): string | null {
   if (!username) return t('auth.usernameRequired')
-  return USERNAME_PATTERN.test(username) ? null : t('auth.usernameRules')
+  if (!USERNAME_PATTERN.test(username)) return t('auth.usernameRules')
+  return RESERVED_USERNAME_PATTERN.test(username) ? t('auth.usernameReserved') : null
 }
 
 export function passwordProblem(password: string): string | null {

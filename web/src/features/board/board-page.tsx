@@ -11,6 +11,7 @@ import { can, me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
 import { LinkButton } from '../../ui/button'
 import { EmptyState, Loading } from '../../ui/empty-state'
+import { ErrorBoundary } from '../../ui/error-boundary'
 import { Icon } from '../../ui/icons'
 import { Page } from '../../ui/page'
 import { Attachments } from '../chat/attachments'
@@ -180,12 +181,14 @@ export function BoardPage() {
           <ul class="notice-list">
             {notices.map((notice) => (
               <li key={notice.id}>
-                <NoticeCard
-                  message={notice}
-                  ackAt={acks.get(notice.id) ?? null}
-                  onAcknowledged={onAcknowledged}
-                  replyHref={boardId ? `/chat/${boardId}?reply=${notice.id}` : undefined}
-                />
+                <ErrorBoundary>
+                  <NoticeCard
+                    message={notice}
+                    ackAt={acks.get(notice.id) ?? null}
+                    onAcknowledged={onAcknowledged}
+                    replyHref={boardId ? `/chat/${boardId}?reply=${notice.id}` : undefined}
+                  />
+                </ErrorBoundary>
               </li>
             ))}
           </ul>
@@ -206,7 +209,9 @@ export function BoardPage() {
           <ul class="board-feed">
             {others.map((message) => (
               <li key={message.id}>
-                <FeedItem message={message} boardHref={boardHref} titles={titles} />
+                <ErrorBoundary>
+                  <FeedItem message={message} boardHref={boardHref} titles={titles} />
+                </ErrorBoundary>
               </li>
             ))}
           </ul>

@@ -1,7 +1,8 @@
 /**
  * One notice as a card: urgent ones loud, must-acknowledge ones with a big one-tap "I've
  * read this" and the count of who has; the author and managers get a menu (move to top,
- * unpin, edit, delete) and the list of who has read it and who has not.
+ * unpin, delete; editing is for the author alone) and the list of who has read it and who
+ * has not. "Edited" opens the notice's earlier versions.
  */
 import { useEffect, useState } from 'preact/hooks'
 import { errorMessage } from '../../lib/errors'
@@ -14,6 +15,7 @@ import { Loading } from '../../ui/empty-state'
 import { Icon } from '../../ui/icons'
 import { toast } from '../../ui/toast'
 import { Attachments } from '../chat/attachments'
+import { EditHistoryDialog } from '../chat/edit-history'
 import { chatApi, type AckReport, type AckResult, type MessageView } from '../chat/chat-api'
 import { Markdown } from '../chat/markdown'
 import { formatWhen } from '../chat/time'
@@ -49,6 +51,7 @@ export function NoticeCard({
   const [isMenuOpen, setMenuOpen] = useState(false)
   const [isReportOpen, setReportOpen] = useState(false)
   const [isEditing, setEditing] = useState(false)
+  const [isHistoryOpen, setHistoryOpen] = useState(false)
   if (!notice) return null
   const myId = me.value?.member.id
   const isAuthor = message.author?.id === myId
@@ -72,7 +75,7 @@ export function NoticeCard({
   if (isDeleted) {
     return (
       <article class="notice-card notice-card-deleted">
-        <p class="muted">{t('chat.messageDeleted')}</p>
+        <p class="muted">{message.isRemovedByManager ? t('chat.removedByManager') : t('chat.messageDeleted')}</p>
       </article>
     )
   }
@@ -127,7 +130,19 @@ export function NoticeCard({
             {' · '}
           </span>
           <time dateTime={new Date(message.createdAt).toISOString()}>{formatWhen(message.createdAt)}</time>
-          {message.editedAt ? <span class="muted"> · {t('chat.edited')}</span> : null}
+          {message.editedAt ? (
+            <>
+              <span class="muted"> · </span>
+              <button
+                type="button"
+                class="link-button muted"
+                aria-label={t('chat.editHistory')}
+                onClick={() => setHistoryOpen(true)}
+              >
+                {t('chat.edited')}
+              </button>
+            </>
+          ) : null}
         </span>
       </p>
       {notice.expiresAt || notice.acknowledgeBy ? (
@@ -224,6 +239,7 @@ export function NoticeCard({
       ) : null}
       {isReportOpen ? <AckReportDialog message={message} onClose={() => setReportOpen(false)} /> : null}
       {isEditing ? <EditNoticeDialog message={message} onClose={() => setEditing(false)} /> : null}
+      {isHistoryOpen ? <EditHistoryDialog messageId={message.id} onClose={() => setHistoryOpen(false)} /> : null}
     </article>
   )
 }
@@ -296,9 +312,11 @@ function NoticeMenu({
         >
           <Icon name="pin" size={20} /> {notice.isPinned ? t('board.unpin') : t('board.pinAgain')}
         </button>
-        <button type="button" class="sheet-action" onClick={onEdit}>
-          <Icon name="edit" size={20} /> {t('board.edit')}
-        </button>
+        {message.author?.id === me.value?.member.id ? (
+          <button type="button" class="sheet-action" onClick={onEdit}>
+            <Icon name="edit" size={20} /> {t('board.edit')}
+          </button>
+        ) : null}
         {notice.mustAcknowledge ? (
           <button type="button" class="sheet-action" onClick={onReport}>
             <Icon name="eye" size={20} /> {t('board.seeWho')}

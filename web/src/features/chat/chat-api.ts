@@ -10,6 +10,7 @@ import type {
   ConversationListItemSchema,
   ConversationSchema,
   HistorySchema,
+  MessageRevisionSchema,
   MyAcksSchema,
   SearchHitSchema,
 } from '../../../../server/conversations/schemas'
@@ -27,12 +28,14 @@ import { t } from '../../lib/i18n'
 
 export type { AttachmentView, NoticeView, PersonRef, Presence, ReactionView, ShiftStatus }
 /**
- * A message as the web app holds it. `guest` and `via` came with the Telegram bridge: messages
- * cached offline before it lack them, so they may be missing (read them as null).
+ * A message as the web app holds it. `guest` and `via` came with the Telegram bridge, and
+ * `isRemovedByManager` later: messages cached offline before lack them, so they may be
+ * missing (read them as null or false).
  */
-export type MessageView = Omit<ServerMessageView, 'guest' | 'via'> & {
+export type MessageView = Omit<ServerMessageView, 'guest' | 'via' | 'isRemovedByManager'> & {
   guest?: ServerMessageView['guest'] | undefined
   via?: ServerMessageView['via'] | undefined
+  isRemovedByManager?: boolean | undefined
 }
 export type ConversationItem = Static<typeof ConversationListItemSchema>
 export type Conversation = Static<typeof ConversationSchema>
@@ -40,6 +43,7 @@ export type ConversationDetail = Static<typeof ConversationDetailSchema>
 export type History = Static<typeof HistorySchema>
 export type MyAcks = Static<typeof MyAcksSchema>
 export type SearchHit = Static<typeof SearchHitSchema>
+export type MessageRevision = Static<typeof MessageRevisionSchema>
 export type AttachmentInput = Static<typeof AttachmentInputSchema>
 
 export interface SendInput {
@@ -140,6 +144,7 @@ export const chatApi = {
   readAll: () => request<{ conversations: number }>('POST', '/api/conversations/read-all'),
   edit: (messageId: number, body: string) => request<MessageView>('PATCH', `/api/messages/${messageId}`, { body }),
   remove: (messageId: number) => request<Ok>('DELETE', `/api/messages/${messageId}`),
+  revisions: (messageId: number) => request<MessageRevision[]>('GET', `/api/messages/${messageId}/history`),
   react: (messageId: number, emoji: string, isOn: boolean) =>
     request<ReactionView[]>('POST', `/api/messages/${messageId}/reactions`, { emoji, isOn }),
   search: (q: SearchQuery) =>

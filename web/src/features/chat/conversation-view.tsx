@@ -14,6 +14,7 @@ import { Avatar } from '../../ui/avatar'
 import { Button } from '../../ui/button'
 import { confirm, Dialog } from '../../ui/dialog'
 import { EmptyState, Loading } from '../../ui/empty-state'
+import { ErrorBoundary } from '../../ui/error-boundary'
 import { Icon } from '../../ui/icons'
 import { toast } from '../../ui/toast'
 import { chatApi, type AckResult, type ConversationDetail, type MessageView, type PersonRef } from './chat-api'
@@ -317,7 +318,14 @@ export function ConversationView({ id }: { id: number }) {
           setMessages((old) =>
             old.map((m) =>
               m.id === event.data.messageId
-                ? { ...m, deletedAt: event.at, body: '', attachments: [], reactions: [] }
+                ? {
+                    ...m,
+                    deletedAt: event.at,
+                    isRemovedByManager: event.data.isRemovedByManager,
+                    body: '',
+                    attachments: [],
+                    reactions: [],
+                  }
                 : m.replyTo?.id === event.data.messageId
                   ? { ...m, replyTo: { ...m.replyTo, excerpt: '', isDeleted: true } }
                   : m,
@@ -554,17 +562,18 @@ export function ConversationView({ id }: { id: number }) {
           ) : row.message.kind === 'system' ? (
             <SystemLine key={row.message.id} message={row.message} />
           ) : (
-            <MessageItem
-              key={row.message.id}
-              message={row.message}
-              isGroupStart={row.isGroupStart}
-              showAuthor={showAuthors}
-              isHighlighted={highlightId === row.message.id}
-              ackAt={acks.get(row.message.id) ?? null}
-              seenBy={row.message.id === lastMessage?.id ? seenBy : null}
-              handlers={handlers}
-              replyTitle={row.message.replyTo ? noticeTitles.get(row.message.replyTo.id) : undefined}
-            />
+            <ErrorBoundary key={row.message.id}>
+              <MessageItem
+                message={row.message}
+                isGroupStart={row.isGroupStart}
+                showAuthor={showAuthors}
+                isHighlighted={highlightId === row.message.id}
+                ackAt={acks.get(row.message.id) ?? null}
+                seenBy={row.message.id === lastMessage?.id ? seenBy : null}
+                handlers={handlers}
+                replyTitle={row.message.replyTo ? noticeTitles.get(row.message.replyTo.id) : undefined}
+              />
+            </ErrorBoundary>
           ),
         )}
         {hasNewer ? null : myPending.map((item) => <PendingItem key={item.clientKey} item={item} />)}

@@ -16,10 +16,11 @@ import { Icon } from '../../ui/icons'
 import { toast } from '../../ui/toast'
 import { NoticeCard } from '../board/notice-card'
 import { Attachments, LocationChip } from './attachments'
+import { EditHistoryDialog } from './edit-history'
 import type { AckResult, MessageView, ReactionView } from './chat-api'
 import { Markdown, plainPreview } from './markdown'
 import { discard, retry, type PendingSend } from './outbox'
-import { authorNameOf, memberName } from './people'
+import { authorNameOf, memberName, rankOf } from './people'
 
 export const QUICK_EMOJI = [
   '👍',
@@ -49,7 +50,14 @@ export interface MessageHandlers {
   onAcknowledged: (result: AckResult) => void
 }
 
-export function canChange(message: MessageView): boolean {
+/** Only the author edits a message (the server refuses anyone else). */
+export function canEdit(message: MessageView): boolean {
+  if (message.kind === 'system' || message.deletedAt !== null) return false
+  return message.author?.id === me.value?.member.id
+}
+
+/** The author deletes their own message; a manager may remove anyone's. */
+export function canDelete(message: MessageView): boolean {
   if (message.kind === 'system' || message.deletedAt !== null) return false
   return message.author?.id === me.value?.member.id || can('members.manage')
 }
@@ -150,6 +158,7 @@ export function MessageItem({
   replyTitle,
 }: MessageItemProps) {
   const [isSheetOpen, setSheetOpen] = useState(false)
+  const [isHistoryOpen, setHistoryOpen] = useState(false)
   const myId = me.value?.member.id
   const isMine = message.author?.id === myId
   const isDeleted = message.deletedAt !== null
@@ -157,6 +166,7 @@ export function MessageItem({
   const guest = message.guest ?? null
   const isViaTelegram = message.via === 'telegram'
   const authorName = authorNameOf(message)
+  const rank = guest ? null : rankOf(message.author?.id)
   const openSheet = () => {
     if (!isDeleted) setSheetOpen(true)
   }
@@ -200,6 +210,13 @@ export function MessageItem({
                 {t('telegram.guest')}
               </span>
             </span>
+          ) : rank ? (
+            <span class="msg-author msg-author-ranked">
+              {authorName}{' '}
+              <span class={`badge msg-role-badge badge-${rank}`}>
+                {rank === 'owner' ? t('role.owner') : t('role.manager')}
+              </span>
+            </span>
           ) : (
             <span class="msg-author">{authorName}</span>
           )
@@ -221,7 +238,8 @@ export function MessageItem({
           ) : null}
           {isDeleted ? (
             <p class="msg-tombstone">
-              <Icon name="trash" size={16} /> {t('chat.messageDeleted')}
+              <Icon name="trash" size={16} />{' '}
+              {message.isRemovedByManager ? t('chat.removedByManager') : t('chat.messageDeleted')}
             </p>
           ) : (
             <>
@@ -259,7 +277,15 @@ export function MessageItem({
           <Icon name="more" size={20} />
         </button>
       )}
-      {isSheetOpen ? <MessageSheet message={message} handlers={handlers} onClose={() => setSheetOpen(false)} /> : null}
+      {isSheetOpen ? (
+        <MessageSheet
+          message={message}
+          handlers={handlers}
+          onHistory={() => setHistoryOpen(true)}
+          onClose={() => setSheetOpen(false)}
+        />
+      ) : null}
+      {isHistoryOpen ? <EditHistoryDialog messageId={message.id} onClose={() => setHistoryOpen(false)} /> : null}
     </div>
   )
 }
@@ -293,10 +319,12 @@ function ReplyQuote({
 function MessageSheet({
   message,
   handlers,
+  onHistory,
   onClose,
 }: {
   message: MessageView
   handlers: MessageHandlers
+  onHistory: () => void
   onClose: () => void
 }) {
   const myId = me.value?.member.id ?? -1
@@ -342,12 +370,17 @@ function MessageSheet({
             {t('chat.copyText')}
           </SheetAction>
         ) : null}
-        {canChange(message) && message.kind !== 'notice' ? (
+        {canEdit(message) && message.kind !== 'notice' ? (
           <SheetAction icon="edit" onClick={then(() => handlers.onEdit(message))}>
             {t('chat.edit')}
           </SheetAction>
         ) : null}
-        {canChange(message) ? (
+        {message.editedAt !== null && message.deletedAt === null ? (
+          <SheetAction icon="clock" onClick={then(onHistory)}>
+            {t('chat.editHistory')}
+          </SheetAction>
+        ) : null}
+        {canDelete(message) ? (
           <SheetAction icon="trash" isDanger onClick={then(() => handlers.onDelete(message))}>
             {t('chat.delete')}
           </SheetAction>
@@ -363,7 +396,7 @@ function SheetAction({
   onClick,
   children,
 }: {
-  icon: 'reply' | 'copy' | 'edit' | 'trash'
+  icon: 'reply' | 'copy' | 'edit' | 'trash' | 'clock'
   isDanger?: boolean
   onClick: () => void
   children: ComponentChildren

@@ -41,6 +41,12 @@ export function memberName(id: number): string | null {
   return activeMembers.value?.find((member) => member.id === id)?.displayName ?? null
 }
 
+/** The role shown beside an author's name in chat: owners and managers only, so nobody passes for one. */
+export function rankOf(id: number | undefined): 'owner' | 'manager' | null {
+  const role = activeMembers.value?.find((member) => member.id === id)?.role
+  return role === 'owner' || role === 'manager' ? role : null
+}
+
 /** The others in a direct conversation (everyone but me). */
 export function otherPeople(conversation: Pick<Conversation, 'members'>) {
   const myId = me.value?.member.id

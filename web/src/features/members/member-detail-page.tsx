@@ -337,7 +337,7 @@ function StatusActions({ member, onChanged }: { member: MemberDetail; onChanged:
 
 /** What erasing leaves behind: the server renames the account to this. */
 const formerName = (member: MemberDetail) => `Former member ${member.id}`
-const isErased = (member: MemberDetail) => member.username === `former-${member.id}`
+const isErased = (member: MemberDetail) => new RegExp(`^former-${member.id}(-\\d+)?$`, 'i').test(member.username)
 
 /** For owners, on a deactivated member: erase their personal data, after a confirmation that spells it out. */
 function EraseAction({ member, onChanged }: { member: MemberDetail; onChanged: (member: MemberDetail) => void }) {

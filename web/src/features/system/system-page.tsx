@@ -4,6 +4,7 @@
  * Refreshes every 30 seconds while the page is visible.
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { ApiError } from '../../lib/api'
 import { EXPORT_URL, systemApi, type DeadLetter, type SystemStatus } from '../../lib/api-system'
 import { errorMessage } from '../../lib/errors'
 import { formatDateTime, formatRelative, formatTime } from '../../lib/format'
@@ -229,15 +230,22 @@ function backupReason(reason: string): string {
 function Backups({ status, onChanged }: { status: SystemStatus; onChanged: () => Promise<void> }) {
   const { backups } = status
   const [isBusy, setBusy] = useState(false)
+  // A ref, not the state: a double tap lands before the disabled button is rendered.
+  const isRunning = useRef(false)
   const backUp = async () => {
+    if (isRunning.current) return
+    isRunning.current = true
     setBusy(true)
     try {
       const { name } = await systemApi.backUpNow()
       toast(t('system.backedUp', { name }))
       await onChanged()
     } catch (error) {
-      toast(errorMessage(error), 'error')
+      // Another backup (the daily one, or one from another screen) is under way: not a failure.
+      if (error instanceof ApiError && error.code === 'backup_running') toast(t('system.backupRunning'), 'info')
+      else toast(errorMessage(error), 'error')
     } finally {
+      isRunning.current = false
       setBusy(false)
     }
   }

@@ -1,5 +1,6 @@
 /** The wall's large clock and date, in the SHOP's timezone whatever the screen is set to. */
 import { useEffect, useState } from 'preact/hooks'
+import { isShowableTime, NO_TIME } from '../../lib/format'
 import { locale } from '../../lib/i18n'
 
 interface ClockFormats {
@@ -35,7 +36,7 @@ function formatters(timeZone: string): ClockFormats {
 
 /** A time of day in the shop, e.g. for "Offline since 14:32". */
 export function shopTimeOf(ms: number, timeZone: string): string {
-  return formatters(timeZone).time.format(ms)
+  return isShowableTime(ms) ? formatters(timeZone).time.format(ms) : NO_TIME
 }
 
 /** Re-renders once a minute, on the minute: one timer at a time, never an interval that drifts. */

@@ -8,6 +8,7 @@ import type { VNode } from 'preact'
 import { useMemo } from 'preact/hooks'
 import type { AttachmentView } from '../../../../server/realtime/events'
 import type { DirectoryEntry, MessageView, PageView, WallFeed } from '../../lib/api-wall'
+import { isShowableTime, NO_TIME } from '../../lib/format'
 import { locale, t } from '../../lib/i18n'
 import { markdownBlocks } from '../../lib/markdown'
 import { Avatar } from '../../ui/avatar'
@@ -51,6 +52,7 @@ function dayFormatsOf(timeZone: string) {
 
 /** "09:12" today, "Mon 09:12" this week, "3 Nov" before. */
 function whenPosted(ms: number, timeZone: string, now: number): string {
+  if (!isShowableTime(ms)) return NO_TIME
   const formats = dayFormatsOf(timeZone)
   if (formats.day.format(ms) === formats.day.format(now)) return shopTimeOf(ms, timeZone)
   if (now - ms < 6 * 86_400_000) return `${formats.weekday.format(ms)} ${shopTimeOf(ms, timeZone)}`

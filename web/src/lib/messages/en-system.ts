@@ -71,6 +71,7 @@ export const enSystem = {
   'system.backupStale': 'Older than two days.',
   'system.backUpNow': 'Back up now',
   'system.backedUp': 'Backup taken: {name}',
+  'system.backupRunning': 'A backup is already running. It shows here once it is done.',
 
   'system.integrationsTitle': 'Integrations',
   'system.noIntegrations': 'No integrations are set up yet',

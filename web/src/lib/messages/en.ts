@@ -25,6 +25,9 @@ export const en = {
   'app.notAllowedTitle': 'Not available to you',
   'app.notAllowedText': 'This page is for managers or owners. Ask one if you need it.',
   'app.goHome': 'Go to Home',
+  'ui.itemFailed': 'This item could not be shown.',
+  'ui.viewFailedTitle': 'This page could not be shown',
+  'ui.viewFailedText': 'Something in it is not as the app expects. Try again, or go to another page.',
 
   'common.cancel': 'Cancel',
   'common.close': 'Close',
@@ -84,6 +87,7 @@ export const en = {
   'auth.displayNameRequired': 'Enter your name.',
   'auth.usernameRequired': 'Choose a username.',
   'auth.usernameRules': '3 to 32 letters, digits, dots, dashes or underscores.',
+  'auth.usernameReserved': 'Names starting with “former-” or “display-” are kept for Backboard. Try another.',
   'auth.passwordHint': 'At least 8 characters. A short sentence is easy to remember.',
   'auth.passwordTooShort': 'A password needs at least 8 characters.',
   'auth.enterBoth': 'Enter your username and password.',
