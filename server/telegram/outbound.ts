@@ -473,7 +473,7 @@ export class Outbound {
   private async sendPart(chatId: number, isGroup: boolean, part: Part): Promise<number> {
     const api = this.service.clients?.api
     if (!api) throw new Error('no Telegram bot is connected')
-    const markup = part.keyboard ? { reply_markup: { inline_keyboard: part.keyboard } } : {}
+    const markup = (keyboard: Keyboard | null) => (keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {})
     const send = async (withMarkup: object, as: Part['kind'] = part.kind, text = part.html): Promise<number> => {
       if (as === 'text') {
         const message = await this.call(chatId, isGroup, () =>
@@ -529,29 +529,47 @@ export class Outbound {
       return message.message_id
     }
     try {
-      return await send(markup)
+      return await this.dropLinksIfRefused(part.keyboard ?? null, (keyboard) => send(markup(keyboard)))
     } catch (error) {
       if (error instanceof Deferred) throw error
       const failure = classify(error)
-      // A LAN address Telegram will not accept in a button: send without the buttons' links.
-      if (failure.kind === 'refused' && /url|button/i.test(failure.message) && part.keyboard) {
-        const callbacksOnly = part.keyboard.map((row) => row.filter((b) => !b.url)).filter((row) => row.length)
-        return send(callbacksOnly.length ? { reply_markup: { inline_keyboard: callbacksOnly } } : {})
-      }
       // Telegram would not take the file as a photo, video or voice message: as a file, and
       // failing that, in words; the rest of the message still goes.
       if (failure.kind === 'refused' && part.fileId !== undefined) {
         if (part.kind !== 'document') {
           try {
-            return await send(markup, 'document')
+            return await this.dropLinksIfRefused(part.keyboard ?? null, (keyboard) =>
+              send(markup(keyboard), 'document'),
+            )
           } catch (again) {
             if (again instanceof Deferred || classify(again).kind !== 'refused') throw again
           }
         }
         const note = '📎 A file that Telegram would not take: open it in the app.'
-        return send(markup, 'text', part.html ? `${part.html}\n${note}` : note)
+        return this.dropLinksIfRefused(part.keyboard ?? null, (keyboard) =>
+          send(markup(keyboard), 'text', part.html ? `${part.html}\n${note}` : note),
+        )
       }
       throw error
+    }
+  }
+
+  /**
+   * Sends with `keyboard`; when Telegram refuses one of its link buttons (an app address on
+   * the LAN, which Telegram will not link to), sends again with the callback buttons only.
+   */
+  private async dropLinksIfRefused<T>(
+    keyboard: Keyboard | null,
+    send: (keyboard: Keyboard | null) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await send(keyboard)
+    } catch (error) {
+      if (error instanceof Deferred || !keyboard?.some((row) => row.some((b) => b.url))) throw error
+      const failure = classify(error)
+      if (failure.kind !== 'refused' || !/url|button/i.test(failure.message)) throw error
+      const callbacksOnly = keyboard.map((row) => row.filter((b) => !b.url)).filter((row) => row.length)
+      return send(callbacksOnly.length ? callbacksOnly : null)
     }
   }
 
@@ -762,21 +780,23 @@ export class Outbound {
       const limit = isCaption ? CAPTION_LIMIT : MESSAGE_LIMIT
       const html =
         visibleLength(main.html) > limit ? (compose(main.html.split('\n')[0] ?? '', '', limit)[0] ?? '') : main.html
-      const options = {
-        chat_id: sent.chat_id,
-        message_id: sent.telegram_message_id,
-        parse_mode: 'HTML' as const,
-        ...(main.keyboard ? { reply_markup: { inline_keyboard: main.keyboard } } : {}),
-      }
       await this.tolerate(() =>
-        this.call(sent.chat_id, isGroup, () =>
-          isCaption
-            ? api.editMessageCaption(html, options as TelegramBotType.EditMessageCaptionOptions)
-            : api.editMessageText(html, {
-                ...options,
-                disable_web_page_preview: true,
-              } as TelegramBotType.EditMessageTextOptions),
-        ),
+        this.dropLinksIfRefused(main.keyboard ?? null, (keyboard) => {
+          const options = {
+            chat_id: sent.chat_id,
+            message_id: sent.telegram_message_id,
+            parse_mode: 'HTML' as const,
+            ...(keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {}),
+          }
+          return this.call(sent.chat_id, isGroup, () =>
+            isCaption
+              ? api.editMessageCaption(html, options as TelegramBotType.EditMessageCaptionOptions)
+              : api.editMessageText(html, {
+                  ...options,
+                  disable_web_page_preview: true,
+                } as TelegramBotType.EditMessageTextOptions),
+          )
+        }),
       )
     }
   }
@@ -820,10 +840,12 @@ export class Outbound {
       const keyboard: Keyboard = [[{ text: 'Acknowledged ✓', callback_data: 'noop' }]]
       if (appUrl) keyboard.push([{ text: 'Open in app', url: `${appUrl}/board` }])
       await this.tolerate(() =>
-        this.call(sent.chat_id, false, () =>
-          api.editMessageReplyMarkup(
-            { inline_keyboard: keyboard },
-            { chat_id: sent.chat_id, message_id: sent.telegram_message_id },
+        this.dropLinksIfRefused(keyboard, (buttons) =>
+          this.call(sent.chat_id, false, () =>
+            api.editMessageReplyMarkup(
+              { inline_keyboard: buttons ?? [] },
+              { chat_id: sent.chat_id, message_id: sent.telegram_message_id },
+            ),
           ),
         ),
       )

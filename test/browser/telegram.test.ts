@@ -10,7 +10,7 @@ import path from 'node:path'
 import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { ManualClock } from '../../server/shared/clock'
-import { CHROMIUM, CHROMIUM_ARGS, WEB_ROOT } from '../helpers/browser'
+import { CHROMIUM, isChromiumMissing, CHROMIUM_ARGS, WEB_ROOT } from '../helpers/browser'
 import { createMember, listen, setupOwner, startApp, type SignedInMember } from '../helpers/app'
 import { startTelegramFake } from '../helpers/telegram-fake'
 
@@ -19,9 +19,7 @@ const BOT_USERNAME = 'corner_deli_bot'
 const SHOTS = path.join(import.meta.dirname, '..', '..', 'test-results')
 const LIVE_MS = 10_000
 
-if (!fs.existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`)
-} else {
+if (!isChromiumMissing(t)) {
   t.test('the owner connects a bot and links a group; a member links Telegram live and picks a mirror', async (t) => {
     // Privacy mode off, as the page tells the owner to set it: the bot reads every group message.
     const fake = await startTelegramFake({
@@ -81,8 +79,9 @@ if (!fs.existsSync(CHROMIUM)) {
       const token = page.getByLabel('Bot token')
       await token.fill('12345:not-a-real-token')
       await page.getByRole('button', { name: 'Connect' }).click()
-      await page.getByText('That does not look like a bot token').waitFor({ timeout: 5000 })
-      t.pass('the server’s refusal shows on the token field')
+      const refusal = page.getByText('That does not look like a bot token')
+      await refusal.waitFor({ timeout: 5000 })
+      t.ok(await refusal.isVisible(), 'the server’s refusal shows on the token field')
 
       await token.fill(TOKEN)
       await page.getByRole('button', { name: 'Connect' }).click()
@@ -103,8 +102,9 @@ if (!fs.existsSync(CHROMIUM)) {
       const group = fake.group({ title: 'Deli crew', type: 'supergroup' })
       fake.user({ id: 4401, first_name: 'Olive' }).in(group).command('link', command.split(' ')[1]!)
       await page.getByTestId('telegram-group').getByText('Deli crew').waitFor({ timeout: LIVE_MS })
-      await page.getByText('Deli crew is now linked to #deli-counter.').waitFor()
-      t.pass('the linked group appears without reloading')
+      const linked = page.getByText('Deli crew is now linked to #deli-counter.')
+      await linked.waitFor()
+      t.ok(await linked.isVisible(), 'the linked group appears without reloading')
       await dismissToasts(page)
       await page.screenshot({ path: path.join(SHOTS, 'telegram-settings.png'), fullPage: true })
 
@@ -116,7 +116,13 @@ if (!fs.existsSync(CHROMIUM)) {
       await guestMessage.getByText('Marco Rossi').waitFor()
       await guestMessage.getByText('Telegram guest').waitFor()
       await guestMessage.getByText('via Telegram').waitFor()
-      t.pass('a guest’s message shows their Telegram name, the guest badge and "via Telegram"')
+      t.same(
+        await Promise.all(
+          ['Marco Rossi', 'Telegram guest', 'via Telegram'].map((text) => guestMessage.getByText(text).isVisible()),
+        ),
+        [true, true, true],
+        'a guest’s message shows their Telegram name, the guest badge and "via Telegram"',
+      )
       await page.screenshot({ path: path.join(SHOTS, 'telegram-chat.png') })
     })
 
@@ -134,7 +140,10 @@ if (!fs.existsSync(CHROMIUM)) {
       fake.user({ id: 5501, first_name: 'Sam', last_name: 'B', username: 'sam_bakes' }).start(match![1]!)
       await section.getByText('Linked to Sam B').waitFor({ timeout: LIVE_MS })
       await section.getByText(/@sam_bakes/).waitFor()
-      t.pass('the page shows the link once the bot confirms it, without reloading')
+      t.ok(
+        await section.getByText('Linked to Sam B').isVisible(),
+        'the page shows the link once the bot confirms it, without reloading',
+      )
 
       const away = section.getByRole('radio', { name: /Only when I’m away/ })
       t.equal(await away.isChecked(), true, '"only when I’m away" is the default')
@@ -155,8 +164,11 @@ if (!fs.existsSync(CHROMIUM)) {
     await t.test('the owner sees the member counted as linked', async (t) => {
       const page = await pageFor(owner)
       await page.goto('/telegram')
-      await page.getByText('1 person', { exact: true }).waitFor({ timeout: 5000 })
-      t.pass('linked staff: 1 person')
+      const counted = page.getByText('1 person', { exact: true })
+      await counted.waitFor({ timeout: 5000 })
+      t.equal(await counted.count(), 1, 'linked staff: 1 person')
     })
+
+    t.same(fake.violations, [], "Telegram's rate limits held throughout")
   })
 }

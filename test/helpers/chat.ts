@@ -279,16 +279,20 @@ export function seededRandom(seed: number): () => number {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
+/**
+ * Polls `check` until it returns true. When `timeoutMs` passes first it throws, naming `what`,
+ * so a wait can never stand in for a check: the test fails where the wait timed out.
+ */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 2000,
   stepMs = 20,
-): Promise<boolean> {
+  what = 'the condition',
+): Promise<true> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await check()) return true
-    if (Date.now() > deadline) return false
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await sleep(stepMs)
   }
 }

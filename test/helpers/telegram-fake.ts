@@ -17,6 +17,10 @@
  * - media messages with file_id / file_unique_id / file_size / mime_type as Telegram returns them,
  *   getFile with the 20 MB limit, and downloads of the stored bytes;
  * - group privacy mode: in groups the bot only receives commands, replies to its messages and mentions;
+ * - the refusals a bridge must have fallbacks for: deleteMessage after 48 hours ("message can't be
+ *   deleted"), inline URL buttons to this machine or the LAN (BUTTON_URL_INVALID), photos over 10 MB or
+ *   beyond 10000 px in width plus height or a 1:20 aspect ratio (PHOTO_INVALID_DIMENSIONS), and callback
+ *   queries answered more than 15 s after the press ("query is too old");
  * - published rate limits (1 msg/s per private chat, 20 msg/min per group, 30 msg/s overall): always
  *   detected and logged in `violations`, answered with 429 only when enforcement is switched on.
  *
@@ -291,6 +295,8 @@ export interface TelegramFake {
   files: Map<string, StoredFile>
   /** Updates not yet confirmed by an offset. */
   pendingUpdates: TgUpdate[]
+  /** Every update ever queued, oldest first (confirmed or not). */
+  updates: TgUpdate[]
   violations: Violation[]
   /** answerCallbackQuery calls by callback query id. */
   callbackAnswers: Map<string, Record<string, unknown>>
@@ -318,6 +324,16 @@ export interface TelegramFake {
   /** Make an http(s) URL "fetchable" for send* methods given a URL (nothing is fetched from the network). */
   serveUrl(url: string, data: Buffer, mimeType?: string): void
   failNext(n: number, spec?: FailSpec): void
+  /**
+   * Serves these already-sent updates (same update_id) again in the next getUpdates answer,
+   * whatever its offset: an answer repeated on the way, so the bot sees an update it applied.
+   */
+  redeliver(updateIds: number[]): void
+  /**
+   * Forgets the confirmation of every update from `updateId` on: they are served again to a
+   * poll whose offset does not go past them, as after a bot died before its next getUpdates.
+   */
+  unconfirm(updateId: number): void
   setOutage(on: boolean, mode?: OutageMode): void
   enforceRateLimits(on: boolean): void
   /** Resolves when a call to `method` has been answered (or already was, counting from `since` calls). */
@@ -339,6 +355,11 @@ const bad = (what: string) => new ApiError(400, `Bad Request: ${what}`)
 
 const MAX_UPLOAD = 50 * 1024 * 1024
 const MAX_DOWNLOAD = 20 * 1024 * 1024
+const MAX_PHOTO = 10 * 1024 * 1024
+/** A bot may delete a message only within 48 hours of its sending. */
+const DELETE_WINDOW_MS = 48 * 3_600_000
+/** A callback query must be answered within about 15 seconds of the press. */
+const CALLBACK_ANSWER_MS = 15_000
 const ALL_UPDATE_TYPES = new Set([
   'message',
   'edited_message',
@@ -365,6 +386,39 @@ const ALL_UPDATE_TYPES = new Set([
   'removed_chat_boost',
 ])
 const NOT_BY_DEFAULT = new Set(['chat_member', 'message_reaction', 'message_reaction_count'])
+
+/**
+ * Whether Telegram takes this URL for an inline button: http(s) to a public host name or
+ * address, or tg://. Loopback, private and link-local addresses, localhost and names
+ * without a dot (a NAS on the LAN) are refused.
+ */
+export function isButtonUrlAccepted(raw: string): boolean {
+  if (/^tg:\/\/\S+$/.test(raw)) return true
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return false
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '')
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local')) return false
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host)
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])]
+    return !(
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    )
+  }
+  if (host.includes(':')) return !(host === '::1' || host === '::' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host))
+  return host.includes('.')
+}
 
 // ---------------------------------------------------------------------------------------------
 // Request parsing
@@ -835,9 +889,12 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
   const filesByPath = new Map<string, StoredFile>()
   const urls = new Map<string, { data: Buffer; mimeType?: string }>()
   const pendingUpdates: TgUpdate[] = []
+  const updates: TgUpdate[] = []
+  const replay: TgUpdate[] = []
   const violations: Violation[] = []
   const callbackAnswers = new Map<string, Record<string, unknown>>()
-  const openCallbacks = new Set<string>()
+  /** Callback queries not answered yet, with the time (clock ms) of the press. */
+  const openCallbacks = new Map<string, number>()
   const commands = new Map<string, TgBotCommand[]>()
   const failures: { remaining: number; spec: FailSpec }[] = []
   const sends: { chatId: number; type: TgChatType; time: number }[] = []
@@ -949,6 +1006,7 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
     const full = { ...update, update_id: update.update_id ?? nextUpdateId } as TgUpdate
     nextUpdateId = Math.max(nextUpdateId, full.update_id) + 1
     pendingUpdates.push(full)
+    updates.push(clone(full))
     poller?.wake()
     return full
   }
@@ -1057,7 +1115,7 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
           const len = Buffer.byteLength(String(b.callback_data), 'utf8')
           if (len < 1 || len > 64) throw bad('BUTTON_DATA_INVALID')
         }
-        if (b.url !== undefined && !/^(https?|tg):\/\/\S+$/.test(String(b.url))) throw bad('BUTTON_URL_INVALID')
+        if (b.url !== undefined && !isButtonUrlAccepted(String(b.url))) throw bad('BUTTON_URL_INVALID')
       }
     }
     return { inline_keyboard: clone(rows as TgInlineButton[][]) }
@@ -1128,10 +1186,7 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
         mime_type: kind === 'photo' ? undefined : (mime ?? defaults[kind] ?? 'application/octet-stream'),
         file_name: kind === 'photo' || kind === 'voice' || kind === 'video_note' ? undefined : upload.filename,
       })
-      if (kind === 'photo' && !imageSize(upload.data)) {
-        files.delete(file.file_id)
-        throw bad('IMAGE_PROCESS_FAILED')
-      }
+      if (kind === 'photo') checkPhoto(file)
       return file
     }
     if (raw === undefined || raw === '') throw bad(`there is no ${field} in the request`)
@@ -1140,11 +1195,31 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
       const served = urls.get(s)
       if (!served) throw bad('wrong file identifier/HTTP URL specified')
       const name = new URL(s).pathname.split('/').pop() || undefined
-      return addFile(kind, served.data, { mime_type: kind === 'photo' ? undefined : served.mimeType, file_name: name })
+      const file = addFile(kind, served.data, {
+        mime_type: kind === 'photo' ? undefined : served.mimeType,
+        file_name: name,
+      })
+      if (kind === 'photo') checkPhoto(file)
+      return file
     }
     const existing = files.get(s)
     if (!existing) throw bad('wrong file identifier/HTTP URL specified')
     return existing
+  }
+
+  /** Telegram's limits for a new photo: 10 MB, width + height at most 10000, sides at most 1:20. */
+  function checkPhoto(file: StoredFile) {
+    const refuse = (what: string): never => {
+      files.delete(file.file_id)
+      filesByPath.delete(file.file_path)
+      throw bad(what)
+    }
+    const size = imageSize(file.data)
+    if (!size) refuse('IMAGE_PROCESS_FAILED')
+    if (file.data.length > MAX_PHOTO) refuse('PHOTO_SAVE_FILE_INVALID')
+    const { width, height } = size as { width: number; height: number }
+    if (width + height > 10_000 || Math.max(width, height) / Math.max(1, Math.min(width, height)) > 20)
+      refuse('PHOTO_INVALID_DIMENSIONS')
   }
 
   function sendMedia(kind: Exclude<FileKind, 'thumbnail'>) {
@@ -1229,11 +1304,14 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
       if (offset < 0) pendingUpdates.splice(0, Math.max(0, pendingUpdates.length + offset))
       else if (offset > 0)
         while (pendingUpdates.length > 0 && (pendingUpdates[0] as TgUpdate).update_id < offset) pendingUpdates.shift()
-      const take = () => clone(pendingUpdates.slice(0, limit))
+      const take = () =>
+        clone(
+          [...replay.splice(0), ...pendingUpdates.filter((u) => offset <= 0 || u.update_id >= offset)].slice(0, limit),
+        )
       // a newer getUpdates terminates the one being held, as on Telegram
       poller?.conflict()
       poller = null
-      if (pendingUpdates.length > 0 || timeout === 0) return take()
+      if (pendingUpdates.length > 0 || replay.length > 0 || timeout === 0) return take()
       return new Promise((resolve, reject) => {
         let done = false
         const finish = (fn: () => void) => {
@@ -1337,13 +1415,16 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
       const stored = liveMessage(state, params.message_id)
       if (!stored) throw bad('message to delete not found')
       if (!stored.byBot && state.chat.type !== 'private') throw bad("message can't be deleted")
+      if (now() - stored.message.date * 1000 >= DELETE_WINDOW_MS) throw bad("message can't be deleted")
       stored.deleted = true
       return true
     },
     answercallbackquery: (_m, params) => {
       const id = String(params.callback_query_id ?? '')
-      if (!openCallbacks.has(id)) throw bad('query is too old and response timeout expired or query ID is invalid')
+      const pressedAt = openCallbacks.get(id)
       openCallbacks.delete(id)
+      if (pressedAt === undefined || now() - pressedAt > CALLBACK_ANSWER_MS)
+        throw bad('query is too old and response timeout expired or query ID is invalid')
       const answer: Record<string, unknown> = {}
       for (const key of ['text', 'show_alert', 'url', 'cache_time'])
         if (params[key] !== undefined) answer[key] = params[key]
@@ -1623,7 +1704,7 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
           chat_instance: String(BigInt.asIntN(63, BigInt(chat.id) * 2654435761n + BigInt(bot.id))),
           data,
         }
-        openCallbacks.add(id)
+        openCallbacks.set(id, now())
         const update = queueUpdate({ callback_query: clone(callbackQuery) })
         return { update, callbackQuery }
       },
@@ -1643,6 +1724,7 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
     chats,
     files,
     pendingUpdates,
+    updates,
     violations,
     callbackAnswers,
     commands,
@@ -1684,6 +1766,22 @@ export async function startTelegramFake(options: TelegramFakeOptions): Promise<T
     },
     failNext: (n, spec = {}) => {
       if (n > 0) failures.push({ remaining: n, spec })
+    },
+    redeliver: (updateIds) => {
+      for (const id of updateIds) {
+        const update = updates.find((u) => u.update_id === id)
+        if (!update) throw new Error(`telegram-fake: no update ${id} was ever sent`)
+        replay.push(clone(update))
+      }
+      poller?.wake()
+    },
+    unconfirm: (updateId) => {
+      const again = updates.filter(
+        (u) => u.update_id >= updateId && !pendingUpdates.some((p) => p.update_id === u.update_id),
+      )
+      pendingUpdates.push(...again.map((u) => clone(u)))
+      pendingUpdates.sort((a, b) => a.update_id - b.update_id)
+      poller?.wake()
     },
     setOutage: (on, mode = 'reset') => {
       outage = on ? mode : null

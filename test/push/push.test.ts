@@ -27,7 +27,9 @@ interface Setup {
 
 async function setup(t: Test): Promise<Setup> {
   const endpoint = await startPushEndpoint()
-  const started = await startApp({ build: { pushAgent: endpoint.agent, outboxPollMs: 20 } })
+  const started = await startApp({
+    build: { pushAgent: endpoint.agent, pushEndpoints: { allowEndpoint: endpoint.allows }, outboxPollMs: 20 },
+  })
   t.teardown(async () => {
     await started.close()
     await endpoint.stop()
@@ -280,7 +282,9 @@ t.test('a payload longer than 3,000 bytes is shortened, never refused', async (t
 
 t.test('a restart with pushes queued delivers each exactly once', async (t) => {
   const endpoint = await startPushEndpoint()
-  const started = await startApp({ build: { pushAgent: endpoint.agent, outboxPollMs: 20 } })
+  const started = await startApp({
+    build: { pushAgent: endpoint.agent, pushEndpoints: { allowEndpoint: endpoint.allows }, outboxPollMs: 20 },
+  })
   const owner = await setupOwner(started.app)
   const staff = await createMember(started.app, owner.cookie)
   const subscription = makeSubscription(endpoint.origin)
@@ -317,6 +321,7 @@ t.test('a restart with pushes queued delivers each exactly once', async (t) => {
     clock: started.clock,
     logger: false,
     pushAgent: endpoint.agent,
+    pushEndpoints: { allowEndpoint: endpoint.allows },
     outboxPollMs: 20,
   })
   t.teardown(async () => {

@@ -7,8 +7,8 @@ import path from 'node:path'
 import t from 'tap'
 import { bodyOf, createMember, listen } from '../helpers/app'
 import { openSocket } from '../helpers/socket'
-import { as, boardIdOf, eventually, historyOf, openDirect, send } from '../helpers/chat'
-import { BOT_TOKEN, botMessagesIn, link, outboxDrained, setAway, startTelegramApp } from '../helpers/telegram'
+import { as, boardIdOf, historyOf, openDirect, send } from '../helpers/chat'
+import { BOT_TOKEN, botMessagesIn, link, outboxDrained, setAway, startTelegramApp, until } from '../helpers/telegram'
 
 const bounded = { timeout: 30_000 }
 
@@ -44,10 +44,10 @@ t.test('the owner connects a bot: checked with getMe, token sealed, never return
     'the token is not stored in the clear',
   )
   t.equal((fs.statSync(path.join(tg.dataDir, 'secret.key')).mode & 0o777).toString(8), '600')
-  await eventually(() => tg.fake.calls('setMyCommands').length > 0, 3000)
+  await until('the commands to be registered', () => tg.fake.calls('setMyCommands').length > 0, 3000)
   const commands = [...tg.fake.commands.values()][0]?.map((c) => c.command)
   t.same(commands, ['board', 'here', 'away', 'mute', 'help'], 'commands registered with setMyCommands')
-  t.ok(await eventually(() => tg.fake.calls('getUpdates').length > 0, 3000), 'long polling started')
+  await until('long polling started', () => tg.fake.calls('getUpdates').length > 0, 3000)
   const system = await as(tg.app, tg.owner, 'GET', '/api/system')
   t.match(system.body, /corner_shop_bot/, 'the system page names the bot')
 })
@@ -172,11 +172,10 @@ t.test('mirror when away, not when present; replies come back as the member', bo
 
   // Reply in Telegram: it lands in the same conversation as Anna, as a reply.
   handle.reply(mirrored as { message_id: number }, 'On my way 🔑')
-  t.ok(
-    await eventually(
-      async () => (await historyOf(tg.app, tg.owner, direct)).some((m) => m.body === 'On my way 🔑'),
-      8000,
-    ),
+  await until(
+    'the reply to arrive',
+    async () => (await historyOf(tg.app, tg.owner, direct)).some((m) => m.body === 'On my way 🔑'),
+    8000,
   )
   const answer = (await historyOf(tg.app, tg.owner, direct)).find((m) => m.body === 'On my way 🔑')
   t.equal(answer?.author?.id, anna.id, 'posted as Anna')
@@ -185,25 +184,32 @@ t.test('mirror when away, not when present; replies come back as the member', bo
 
   // A plain message goes to the conversation mirrored last, and the bot says where.
   handle.text('Also: the alarm code changed?')
-  t.ok(
-    await eventually(
-      async () => (await historyOf(tg.app, tg.owner, direct)).some((m) => m.body === 'Also: the alarm code changed?'),
-      8000,
-    ),
+  await until(
+    'the plain message to arrive',
+    async () => (await historyOf(tg.app, tg.owner, direct)).some((m) => m.body === 'Also: the alarm code changed?'),
+    8000,
   )
   const confirmations = await botMessagesIn(tg.fake, handle.chat.id, before + 2)
   t.match(confirmations.at(-1)?.text, /Sent to Olive Owner/)
 
   // Back at the shop: /here, and the app open on her phone. Nothing more is mirrored.
   handle.command('here')
-  await eventually(async () => {
-    const row = await tg.ctx.db.selectFrom('member').select('shift_status').where('id', '=', anna.id).executeTakeFirst()
-    return row?.shift_status === 'on_shift'
-  }, 5000)
+  await until(
+    '/here to set Anna on shift',
+    async () => {
+      const row = await tg.ctx.db
+        .selectFrom('member')
+        .select('shift_status')
+        .where('id', '=', anna.id)
+        .executeTakeFirst()
+      return row?.shift_status === 'on_shift'
+    },
+    5000,
+  )
   const base = await listen(tg.app)
   const socket = await openSocket(base, anna.cookie, { origin: 'https://shop.example.org' })
   t.teardown(() => socket.close())
-  await eventually(() => tg.ctx.presence.presenceOf(anna.id) === 'online', 3000)
+  await until('Anna to be online', () => tg.ctx.presence.presenceOf(anna.id) === 'online', 3000)
   await outboxDrained(tg.ctx)
   const count = tg.fake.botMessages(handle.chat.id).length
   await send(tg.app, tg.owner, direct, 'Present now: stays in the app')
@@ -261,7 +267,7 @@ t.test('notices come with an Acknowledge button that records the acknowledgement
 
   const pressed = handle.press(notice, button?.callback_data as string)
   const queryId = pressed.callbackQuery?.id as string
-  t.ok(await eventually(() => tg.fake.callbackAnswers.has(queryId), 5000), 'the press is answered')
+  await until('the press is answered', () => tg.fake.callbackAnswers.has(queryId), 5000)
   t.match(JSON.stringify(tg.fake.callbackAnswers.get(queryId)), /Acknowledged/)
   const report = bodyOf<{ acknowledged: { id: number }[] }>(
     await as(tg.app, tg.owner, 'GET', `/api/notices/${noticeId}/acknowledgements`),
@@ -271,12 +277,13 @@ t.test('notices come with an Acknowledge button that records the acknowledgement
     [anna.id],
     'the acknowledgement is recorded for Anna',
   )
-  t.ok(
-    await eventually(() => {
+  await until(
+    'the button turns into "Acknowledged ✓"',
+    () => {
       const current = tg.fake.messages(handle.chat.id).find((m) => m.message_id === notice.message_id)
       return JSON.stringify(current?.reply_markup ?? {}).includes('Acknowledged ✓')
-    }, 8000),
-    'the button turns into "Acknowledged ✓"',
+    },
+    8000,
   )
 })
 
@@ -312,14 +319,12 @@ t.test('mentions in a channel are mirrored; with nowhere to go the bot asks wher
   const choices = question.reply_markup.inline_keyboard.map((row) => row[0]?.text)
   t.same(choices, ['#floor'], 'offers where she can write (not the board: staff do not post notices)')
   const pressed = handle.press(question, question.reply_markup.inline_keyboard[0]?.[0]?.callback_data as string)
-  await eventually(() => tg.fake.callbackAnswers.has(pressed.callbackQuery?.id as string), 5000)
+  await until('the press to be answered', () => tg.fake.callbackAnswers.has(pressed.callbackQuery?.id as string), 5000)
   t.match(JSON.stringify(tg.fake.callbackAnswers.get(pressed.callbackQuery?.id as string)), /Sent to #floor/)
-  t.ok(
-    await eventually(
-      async () => (await historyOf(tg.app, tg.owner, floor)).some((m) => m.body === 'Is the delivery today?'),
-      8000,
-    ),
+  await until(
     'posted where she chose',
+    async () => (await historyOf(tg.app, tg.owner, floor)).some((m) => m.body === 'Is the delivery today?'),
+    8000,
   )
 
   // A mention in a channel comes with where it was said.
@@ -338,19 +343,15 @@ t.test('mentions in a channel are mirrored; with nowhere to go the bot asks wher
   )
   // Now a plain message goes to #floor.
   handle.text('Done, two rolls left')
-  t.ok(
-    await eventually(
-      async () => (await historyOf(tg.app, tg.owner, floor)).some((m) => m.body === 'Done, two rolls left'),
-      8000,
-    ),
+  await until(
     'a plain message goes to the conversation mirrored last',
+    async () => (await historyOf(tg.app, tg.owner, floor)).some((m) => m.body === 'Done, two rolls left'),
+    8000,
   )
   handle.command('help')
-  t.ok(
-    await eventually(
-      () => tg.fake.botMessages(handle.chat.id).some((m) => /\/board – pinned notices/.test(m.text ?? '')),
-      8000,
-    ),
+  await until(
     '/help explains the commands',
+    () => tg.fake.botMessages(handle.chat.id).some((m) => /\/board – pinned notices/.test(m.text ?? '')),
+    8000,
   )
 })

@@ -568,3 +568,106 @@ t.test('video, audio, URLs, captions and the remaining user helpers', bounded(),
   t.equal(updates.length, 6)
   t.ok(updates[5]?.my_chat_member, 'by default every update type except chat_member and reactions is delivered')
 })
+
+t.test('deleteMessage refuses messages older than 48 hours', bounded(), async (t) => {
+  let now = Date.UTC(2026, 11, 1, 9, 0, 0)
+  const { bot, alice } = await setup(t, { now: () => now })
+  const fresh = await bot.sendMessage(alice.chat.id, 'fresh')
+  const old = await bot.sendMessage(alice.chat.id, 'old')
+  now += 47 * 3_600_000
+  t.equal(await bot.deleteMessage(alice.chat.id, fresh.message_id), true, 'within 48 hours')
+  now += 2 * 3_600_000
+  const refused = await failure(bot.deleteMessage(alice.chat.id, old.message_id))
+  t.equal(refused.response?.statusCode, 400)
+  t.equal(refused.response?.body.description, "Bad Request: message can't be deleted")
+})
+
+t.test('inline URL buttons to this machine or the LAN are refused', bounded(), async (t) => {
+  const { bot, alice } = await setup(t)
+  for (const url of [
+    'http://localhost:8080/board',
+    'http://127.0.0.1/board',
+    'http://192.168.1.20:8080/board',
+    'http://10.0.0.5/',
+    'http://172.20.1.1/',
+    'http://[::1]:8080/',
+    'http://nas:8080/',
+    'http://shop.local/',
+  ]) {
+    const refused = await failure(
+      bot.sendMessage(alice.chat.id, 'link', { reply_markup: { inline_keyboard: [[{ text: 'Open', url }]] } }),
+    )
+    t.equal(refused.response?.body.description, 'Bad Request: BUTTON_URL_INVALID', url)
+  }
+  const sent = await bot.sendMessage(alice.chat.id, 'link', {
+    reply_markup: { inline_keyboard: [[{ text: 'Open', url: 'https://shop.example.org/board' }]] },
+  })
+  const refusedEdit = await failure(
+    bot.editMessageReplyMarkup(
+      { inline_keyboard: [[{ text: 'Open', url: 'http://192.168.1.20/' }]] },
+      { chat_id: alice.chat.id, message_id: sent.message_id },
+    ),
+  )
+  t.equal(refusedEdit.response?.body.description, 'Bad Request: BUTTON_URL_INVALID', 'in edits too')
+})
+
+t.test('sendPhoto refuses photos over 10 MB, over 10000 px in all, or beyond 1:20', bounded(), async (t) => {
+  const { fake, bot, alice } = await setup(t)
+  const png = (width: number, height: number, padTo = 0) => {
+    const header = Buffer.from(PNG)
+    header.writeUInt32BE(width, 16)
+    header.writeUInt32BE(height, 20)
+    return padTo > header.length ? Buffer.concat([header, Buffer.alloc(padTo - header.length)]) : header
+  }
+  const cases: [string, Buffer, string][] = [
+    ['11 MB', png(640, 480, 11 * 1024 * 1024), 'Bad Request: PHOTO_SAVE_FILE_INVALID'],
+    ['6000 x 5000', png(6000, 5000), 'Bad Request: PHOTO_INVALID_DIMENSIONS'],
+    ['2100 x 100 (1:21)', png(2100, 100), 'Bad Request: PHOTO_INVALID_DIMENSIONS'],
+    ['50 x 1100 (22:1)', png(50, 1100), 'Bad Request: PHOTO_INVALID_DIMENSIONS'],
+  ]
+  const filesBefore = fake.files.size
+  for (const [name, data, description] of cases) {
+    const refused = await failure(
+      bot.sendPhoto(alice.chat.id, data, {}, { filename: 'p.png', contentType: 'image/png' }),
+    )
+    t.equal(refused.response?.body.description, description, name)
+  }
+  t.equal(fake.files.size, filesBefore, 'refused photos leave no file behind')
+  const ok = await bot.sendPhoto(alice.chat.id, png(2000, 100), {}, { filename: 'p.png', contentType: 'image/png' })
+  t.ok(ok.photo?.length, '1:20 is still a photo')
+})
+
+t.test('a callback query answered more than 15 s after the press is too old', bounded(), async (t) => {
+  let now = Date.UTC(2026, 11, 1, 9, 0, 0)
+  const { bot, alice } = await setup(t, { now: () => now })
+  const ask = await bot.sendMessage(alice.chat.id, 'Approve?', {
+    reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'yes' }]] },
+  })
+  const quick = alice.press(ask, 'yes').callbackQuery?.id as string
+  now += 14_000
+  t.equal(await bot.answerCallbackQuery(quick, { text: 'ok' }), true, 'within 15 s')
+  const late = alice.press(ask, 'yes').callbackQuery?.id as string
+  now += 16_000
+  const refused = await failure(bot.answerCallbackQuery(late, { text: 'ok' }))
+  t.equal(refused.response?.statusCode, 400)
+  t.equal(
+    refused.response?.body.description,
+    'Bad Request: query is too old and response timeout expired or query ID is invalid',
+  )
+})
+
+t.test('redeliver repeats sent updates whatever the offset; unconfirm serves them again', bounded(), async (t) => {
+  const { fake, bot, alice } = await setup(t)
+  const first = alice.text('one').update?.update_id as number
+  const second = alice.text('two').update?.update_id as number
+  const ids = (updates: TelegramBotType.Update[]) => updates.map((u) => u.update_id)
+  t.same(ids(await bot.getUpdates({ timeout: 0 })), [first, second])
+  t.same(ids(await bot.getUpdates({ offset: second + 1, timeout: 0 })), [], 'confirmed')
+  fake.redeliver([first])
+  t.same(ids(await bot.getUpdates({ offset: second + 1, timeout: 0 })), [first], 'repeated, same update_id')
+  t.same(ids(await bot.getUpdates({ offset: second + 1, timeout: 0 })), [], 'once')
+  fake.unconfirm(first)
+  t.same(ids(await bot.getUpdates({ offset: second, timeout: 0 })), [second], 'an offset past one still confirms it')
+  fake.unconfirm(first)
+  t.same(ids(await bot.getUpdates({ timeout: 0 })), [first, second], 'served again from the first')
+})

@@ -4,8 +4,19 @@
  */
 import t from 'tap'
 import { bodyOf, createMember } from '../helpers/app'
-import { as, eventually, historyOf, send } from '../helpers/chat'
-import { botMessagesIn, link, outboxDrained, startTelegramApp, type TelegramApp } from '../helpers/telegram'
+import { as, historyOf, send } from '../helpers/chat'
+import {
+  applied,
+  botMessagesIn,
+  lastOutboxId,
+  link,
+  outboxDrained,
+  outboxRowsFor,
+  startTelegramApp,
+  until,
+  type TelegramApp,
+} from '../helpers/telegram'
+import type { TgUpdate } from '../helpers/telegram-fake'
 
 const bounded = { timeout: 120_000 }
 
@@ -46,19 +57,35 @@ t.test('a group: at most 20 a minute, the rest later, all in order', bounded, as
   olga.in(group).command('link', code.code)
   await botMessagesIn(tg.fake, group.id, 1)
   for (let i = 1; i <= 24; i++) await send(tg.app, tg.owner, channelId, `floor ${i}`)
-  // One a second in any chat: the twenty allowed this minute take about twenty seconds.
-  await eventually(() => tg.fake.botMessages(group.id).length >= 21, 30_000)
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  // One a second in any chat: the twenty allowed this minute take about twenty seconds. Then
+  // the other five are put back for the next minute, so nothing more can go until it comes.
+  const firstSentAt = tg.fake.sent.find((c) => Number(c.params.chat_id) === group.id && c.status === 200)?.time ?? 0
+  await until(
+    'twenty messages out and the other five put back for the next minute',
+    async () => {
+      const waiting = (await outboxRowsFor(tg.ctx, group.id)).filter((r) => r.state !== 'done')
+      const rows = await tg.ctx.db
+        .selectFrom('outbox')
+        .select(['state', 'next_attempt_at'])
+        .where('id', 'in', waiting.length ? waiting.map((r) => r.id) : [-1])
+        .execute()
+      return (
+        tg.fake.botMessages(group.id).length === 20 &&
+        rows.length === 5 &&
+        rows.every((r) => r.state === 'pending' && r.next_attempt_at >= firstSentAt + 59_000)
+      )
+    },
+    40_000,
+  )
   t.equal(tg.fake.botMessages(group.id).length, 20, 'the link reply and 19 messages, then it waits')
   // A minute later (the clock skips ahead), the rest go.
   tg.clock.advance(62_000)
   tg.ctx.outbox.wake()
-  t.ok(await outboxDrained(tg.ctx, 30_000))
+  await outboxDrained(tg.ctx, 30_000)
+  // Real time between sends, within each minute (the clock skipped ahead between the two).
   const times = tg.fake.sent.filter((c) => Number(c.params.chat_id) === group.id && c.status === 200).map((c) => c.time)
-  t.ok(
-    times.slice(1).every((time, i) => time - (times[i] as number) >= 950),
-    'about a second apart in the group too',
-  )
+  const spaced = (part: number[]) => part.slice(1).every((time, i) => time - (part[i] as number) >= 950)
+  t.ok(spaced(times.slice(0, 20)) && spaced(times.slice(20)), 'about a second apart in the group too')
   const texts = tg.fake
     .botMessages(group.id)
     .map((m) => m.text ?? '')
@@ -120,8 +147,10 @@ t.test('two-way: staff as themselves, others as guests of that conversation only
   olga.in(group).text('I can, in 5 minutes')
   // Anna (linked staff, in the channel) replies in the group: as herself, as a reply.
   annaHandle.in(group).reply(inGroup.at(-1) as { message_id: number }, 'Me too')
-  t.ok(
-    await eventually(async () => (await historyOf(tg.app, tg.owner, channelId)).some((m) => m.body === 'Me too'), 8000),
+  await until(
+    "Anna's reply to arrive",
+    async () => (await historyOf(tg.app, tg.owner, channelId)).some((m) => m.body === 'Me too'),
+    8000,
   )
   const history = await historyOf(tg.app, tg.owner, channelId)
   const guest = history.find((m) => m.body === 'I can, in 5 minutes')
@@ -151,13 +180,11 @@ t.test('two-way: staff as themselves, others as guests of that conversation only
 
   // Photos from a guest are stored like any other.
   olga.in(group).photo(Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex'), { caption: 'the van' })
-  t.ok(
-    await eventually(
-      async () =>
-        (await historyOf(tg.app, tg.owner, channelId)).some((m) => m.body === 'the van' && m.attachments.length === 1),
-      8000,
-    ),
+  await until(
     "a guest's photo arrives",
+    async () =>
+      (await historyOf(tg.app, tg.owner, channelId)).some((m) => m.body === 'the van' && m.attachments.length === 1),
+    8000,
   )
 
   // The guest gets nothing beyond the group: in a private chat, the stranger answer.
@@ -168,8 +195,10 @@ t.test('two-way: staff as themselves, others as guests of that conversation only
   await outboxDrained(tg.ctx)
   t.equal(tg.fake.botMessages(olga.chat.id).length, 1, 'one polite answer, nothing else')
 
-  // Joins and stickers in the group: nothing posted, nothing said.
-  const beforeSticker = tg.fake.botMessages(group.id).length
+  // Joins and stickers in the group: nothing posted, nothing said. An update's effects and any
+  // answer to it commit with the offset past it: once applied, nothing queued means nothing said.
+  const beforeSticker = await lastOutboxId(tg.ctx)
+  const historyBefore = (await historyOf(tg.app, tg.owner, channelId)).length
   tg.fake.userSends({
     message: {
       message_id: 9001,
@@ -187,7 +216,7 @@ t.test('two-way: staff as themselves, others as guests of that conversation only
       },
     },
   } as never)
-  tg.fake.userSends({
+  const join = tg.fake.userSends({
     message: {
       message_id: 9002,
       date: Math.floor(Date.now() / 1000),
@@ -196,26 +225,29 @@ t.test('two-way: staff as themselves, others as guests of that conversation only
       new_chat_members: [olga.user],
     },
   } as never)
-  await new Promise((resolve) => setTimeout(resolve, 1500))
-  await outboxDrained(tg.ctx)
-  t.equal(tg.fake.botMessages(group.id).length, beforeSticker, 'the bot says nothing to joins and stickers')
+  await applied(tg.ctx, (join as TgUpdate).update_id)
+  t.same(await outboxRowsFor(tg.ctx, group.id, beforeSticker), [], 'the bot says nothing to joins and stickers')
+  t.equal((await historyOf(tg.app, tg.owner, channelId)).length, historyBefore, 'and posts nothing')
 
   // A group nobody linked: the bot stays silent there and posts nothing.
   const other = tg.fake.group({ title: 'Random group' })
-  olga.in(other).text('hello bot')
-  await new Promise((resolve) => setTimeout(resolve, 1500))
-  t.equal(tg.fake.botMessages(other.id).length, 0, 'silent in unlinked groups')
+  const beforeOther = await lastOutboxId(tg.ctx)
+  const hello = olga.in(other).text('hello bot').update as TgUpdate
+  await applied(tg.ctx, hello.update_id)
+  t.same(await outboxRowsFor(tg.ctx, other.id, beforeOther), [], 'silent in unlinked groups')
 
   // Unlinking from the app: the group is told, nothing more is mirrored.
   t.equal((await as(tg.app, tg.owner, 'DELETE', `/api/telegram/groups/${group.id}`)).statusCode, 200)
   await outboxDrained(tg.ctx)
   const count = tg.fake.botMessages(group.id).length
   t.match(tg.fake.botMessages(group.id).at(-1)?.text, /no longer linked/)
+  const afterUnlink = await lastOutboxId(tg.ctx)
   await send(tg.app, tg.owner, channelId, 'Not for the group any more')
-  olga.in(group).text('still here?')
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const stillHere = olga.in(group).text('still here?').update as TgUpdate
+  await applied(tg.ctx, stillHere.update_id)
+  t.same(await outboxRowsFor(tg.ctx, group.id, afterUnlink), [], 'nothing mirrored or answered after unlinking')
   await outboxDrained(tg.ctx)
-  t.equal(tg.fake.botMessages(group.id).length, count, 'nothing mirrored after unlinking')
+  t.equal(tg.fake.botMessages(group.id).length, count, 'nothing more in the group')
   t.notOk(
     (await historyOf(tg.app, tg.owner, channelId)).some((m) => m.body === 'still here?'),
     'nothing taken in after unlinking',
