@@ -75,7 +75,44 @@ async function until(check: () => boolean | Promise<boolean>, ms = 4000, step?: 
   throw new Error('timed out')
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300))
+/**
+ * How many pushes were queued for `memberId` because of message `messageId`. Pushes are
+ * queued in the message's own transaction, so once `send` has answered this is final: a
+ * "nothing was pushed" check needs no waiting.
+ */
+async function pushesQueuedFor(s: Setup, messageId: number, memberId: number): Promise<number> {
+  const { db } = s.started.ctx
+  const events = await db.selectFrom('event').select(['id', 'payload']).where('type', '=', 'message.created').execute()
+  const eventIds = events
+    .filter((e) => (JSON.parse(e.payload) as { message?: { id: number } }).message?.id === messageId)
+    .map((e) => e.id)
+  if (eventIds.length !== 1) throw new Error(`expected one message.created event for message ${messageId}`)
+  const devices = (
+    await db.selectFrom('push_subscription').select('id').where('member_id', '=', memberId).execute()
+  ).map((d) => d.id)
+  if (devices.length === 0) throw new Error(`member ${memberId} has no device: the check would prove nothing`)
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['payload'])
+    .where('channel', '=', 'push')
+    .where('idempotency_key', 'like', `push:${eventIds[0]}:%`)
+    .execute()
+  return rows.filter((row) => devices.includes((JSON.parse(row.payload) as { subscriptionId: number }).subscriptionId))
+    .length
+}
+
+/** Subscribes a second device for the owner, so pushes to the owner can be counted too. */
+async function subscribeOwner(s: Setup): Promise<BrowserSubscription> {
+  const own = makeSubscription(s.endpoint.origin)
+  const response = await s.started.app.inject({
+    method: 'POST',
+    url: '/api/push/subscriptions',
+    headers: { cookie: s.owner.cookie },
+    payload: { endpoint: own.endpoint, keys: own.keys, deviceName: 'Olive’s laptop' },
+  })
+  if (response.statusCode !== 201) throw new Error(`subscribe failed ${response.statusCode} ${response.body}`)
+  return own
+}
 
 t.test(
   'a direct message to an away member is pushed, encrypted, with TTL, Urgency, Topic and a valid VAPID token',
@@ -112,17 +149,32 @@ t.test(
   },
 )
 
-t.test('no push to a member who is looking at the app, nor for one’s own messages', async (t) => {
+t.test('no push to a member who is looking at the app', async (t) => {
   const s = await setup(t)
   const base = await listen(s.started.app)
   const socket = await openSocket(base, s.staff.cookie)
   t.teardown(() => socket.close())
   socket.ws.send(JSON.stringify({ kind: 'visibility', visible: true }))
-  await settle()
-  await send(s, 'You are looking at this one')
-  await send(s, 'My own message', s.staff.cookie)
-  await settle()
-  t.equal(s.endpoint.requests.length, 0)
+  await until(() => s.started.ctx.hub.hasVisibleConnection(s.staff.id))
+  const seen = await send(s, 'You are looking at this one')
+  t.equal(await pushesQueuedFor(s, seen.id, s.staff.id), 0, 'nothing queued for a member with the app in view')
+  await socket.close()
+  // Once the app is out of view for longer than the away rule allows, the same gets pushed.
+  s.started.clock.advance(10 * 60_000)
+  const away = await send(s, 'And now you are away')
+  t.equal(await pushesQueuedFor(s, away.id, s.staff.id), 1, 'queued once the member is away')
+})
+
+t.test('never a push for one’s own message, even when away', async (t) => {
+  const s = await setup(t)
+  const ownerDevice = await subscribeOwner(s)
+  // Both are away (no app open): each would be pushed a message from the other.
+  const own = await send(s, 'My own message', s.staff.cookie)
+  t.equal(await pushesQueuedFor(s, own.id, s.staff.id), 0, 'the away author gets nothing for their own message')
+  t.equal(await pushesQueuedFor(s, own.id, s.owner.id), 1, 'the other member gets it')
+  await until(() => s.endpoint.requests.length === 1)
+  t.equal(s.endpoint.requests[0]!.path, new URL(ownerDevice.endpoint).pathname, 'the one push sent is to the owner')
+  t.match(decryptPush(ownerDevice, s.endpoint.requests[0]!.body), { body: 'My own message' })
 })
 
 t.test('preferences, quiet hours and mute decide; urgent notices pass quiet hours', async (t) => {
@@ -130,15 +182,13 @@ t.test('preferences, quiet hours and mute decide; urgent notices pass quiet hour
   const put = (payload: object) =>
     s.started.app.inject({ method: 'PUT', url: '/api/me/notifications', headers: { cookie: s.staff.cookie }, payload })
   t.equal((await put({ level: 'none', quietStartMinute: null, quietEndMinute: null })).statusCode, 200)
-  await send(s, 'Nothing, please')
-  await settle()
-  t.equal(s.endpoint.requests.length, 0, 'level "nothing" gets nothing')
+  const nothing = await send(s, 'Nothing, please')
+  t.equal(await pushesQueuedFor(s, nothing.id, s.staff.id), 0, 'level "nothing" gets nothing')
 
   // Quiet all day (09:00 UTC start time is inside 00:00–23:59 in Europe/London).
   await put({ level: 'all', quietStartMinute: 0, quietEndMinute: 1439 })
-  await send(s, 'Quiet hours hold this back')
-  await settle()
-  t.equal(s.endpoint.requests.length, 0, 'quiet hours hold back ordinary messages')
+  const quiet = await send(s, 'Quiet hours hold this back')
+  t.equal(await pushesQueuedFor(s, quiet.id, s.staff.id), 0, 'quiet hours hold back ordinary messages')
   const notice = await s.started.app.inject({
     method: 'POST',
     url: '/api/notices',
@@ -166,9 +216,8 @@ t.test('preferences, quiet hours and mute decide; urgent notices pass quiet hour
     payload: { until: s.started.clock.now() + 3_600_000 },
   })
   t.equal(muted.statusCode, 200)
-  await send(s, 'Muted for an hour')
-  await settle()
-  t.equal(s.endpoint.requests.length, 1, 'a muted conversation is not pushed')
+  const mutedMessage = await send(s, 'Muted for an hour')
+  t.equal(await pushesQueuedFor(s, mutedMessage.id, s.staff.id), 0, 'a muted conversation is not pushed')
 
   await put({ level: 'urgent', quietStartMinute: null, quietEndMinute: null })
   const board = (
@@ -177,9 +226,9 @@ t.test('preferences, quiet hours and mute decide; urgent notices pass quiet hour
     id: number
     kind: string
   }[]
-  await send(s, 'Ordinary board chatter @' + 'member', s.owner.cookie, board.find((c) => c.kind === 'board')!.id)
-  await settle()
-  t.equal(s.endpoint.requests.length, 1, '"urgent only" ignores ordinary messages')
+  const chatter = await send(s, 'Ordinary board chatter', s.owner.cookie, board.find((c) => c.kind === 'board')!.id)
+  t.equal(await pushesQueuedFor(s, chatter.id, s.staff.id), 0, '"urgent only" ignores ordinary messages')
+  t.equal(s.endpoint.requests.length, 1, 'only the urgent notice was ever sent')
 })
 
 t.test('410 Gone deletes the subscription', async (t) => {
@@ -204,21 +253,41 @@ t.test(
     s.endpoint.respond.push({ status: 429, headers: { 'retry-after': '30' } })
     await send(s, 'Busy push service')
     await until(() => s.endpoint.requests.length === 1)
-    await settle()
-    t.equal(s.endpoint.requests.length, 1, 'not retried before Retry-After')
+    const answeredAt = s.started.clock.now()
+    // The retry is scheduled on the app's clock, no earlier than the service asked.
+    await until(async () => {
+      const row = await s.started.ctx.db
+        .selectFrom('outbox')
+        .select(['attempts', 'next_attempt_at'])
+        .where('channel', '=', 'push')
+        .executeTakeFirstOrThrow()
+      return row.attempts === 1
+    })
+    const row = await s.started.ctx.db
+      .selectFrom('outbox')
+      .select(['state', 'next_attempt_at'])
+      .where('channel', '=', 'push')
+      .executeTakeFirstOrThrow()
+    t.equal(row.state, 'pending')
+    t.ok(row.next_attempt_at >= answeredAt + 30_000, 'not retried before Retry-After')
     s.started.clock.advance(31_000)
     await until(() => s.endpoint.requests.length === 2)
     t.match(decryptPush(s.subscription, s.endpoint.requests[1]!.body), { body: 'Busy push service' })
 
     await s.endpoint.stop()
-    await send(s, 'Sent during the outage')
-    await settle()
-    const counts = await s.started.ctx.outbox.counts()
-    t.match(
-      counts.find((c) => c.channel === 'push'),
-      { pending: 1 },
-      'queued while the push service is down',
-    )
+    const during = await send(s, 'Sent during the outage')
+    t.equal(await pushesQueuedFor(s, during.id, s.staff.id), 1, 'queued with the message')
+    // Tried, refused by the unreachable service, and back in the queue for later.
+    await until(async () => {
+      const rows = await s.started.ctx.db
+        .selectFrom('outbox')
+        .select(['state', 'attempts'])
+        .where('channel', '=', 'push')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .execute()
+      return rows[0]?.state === 'pending' && rows[0].attempts >= 1
+    })
     await s.endpoint.start()
     await until(
       () => s.endpoint.requests.length === 3,
@@ -240,8 +309,8 @@ t.test('signing out on the device and deactivation remove its subscriptions', as
   const left = await s.started.ctx.db.selectFrom('push_subscription').selectAll().execute()
   t.equal(left.length, 0, 'signing out removed the device')
   await send(s, 'Nobody to push to')
-  await settle()
-  t.equal(s.endpoint.requests.length, 0)
+  const queued = await s.started.ctx.db.selectFrom('outbox').select('id').where('channel', '=', 'push').execute()
+  t.same(queued, [], 'nothing is queued for a member with no device')
 
   // Signed in again on another phone, then deactivated: that phone is forgotten too.
   const login = await s.started.app.inject({
@@ -335,10 +404,17 @@ t.test('a restart with pushes queued delivers each exactly once', async (t) => {
     10_000,
     () => started.clock.advance(60_000),
   )
-  await settle()
+  // Every queued push is done: nothing is left that could still arrive.
+  await until(async () => {
+    const rows = await again.ctx.db.selectFrom('outbox').select('state').where('channel', '=', 'push').execute()
+    return rows.length === 5 && rows.every((row) => row.state === 'done')
+  })
   const bodies = endpoint.requests.map((r) => (decryptPush(subscription, r.body) as { body: string }).body)
-  t.equal(endpoint.requests.length, 5, 'five pushes, none twice')
-  t.ok(bodies.every((body) => body.includes('Before the restart')))
+  t.same(
+    bodies.map((body) => body.replace(/^\d+ new messages · Olive Owner: /, '')).sort(),
+    [0, 1, 2, 3, 4].map((i) => `Before the restart ${i}`),
+    'each of the five messages pushed exactly once',
+  )
 })
 
 t.test('an unacknowledged notice is pushed again as a reminder until it is acknowledged', async (t) => {
@@ -372,6 +448,35 @@ t.test('an unacknowledged notice is pushed again as a reminder until it is ackno
   t.equal(ack.statusCode, 200)
   s.started.clock.advance(4 * 3_600_000 + 1000)
   await runNoticeJobs(s.started.ctx)
-  await settle()
-  t.equal(s.endpoint.requests.length, 2, 'no reminder once acknowledged')
+  // The job queues in its own transaction: once it has run, what it queued is there to count.
+  const queued = await s.started.ctx.db.selectFrom('outbox').select('id').where('channel', '=', 'push').execute()
+  t.equal(queued.length, 2, 'no reminder queued once acknowledged')
+})
+
+t.test('a burst in one conversation collapses into one notification that says how many wait', async (t) => {
+  const s = await setup(t)
+  for (const body of ['Delivery at the back door', 'It is the flour', 'Twelve sacks']) await send(s, body)
+  await until(() => s.endpoint.requests.length === 3)
+  const pushes = s.endpoint.requests.map((r) => ({
+    topic: r.headers.topic,
+    ...(decryptPush(s.subscription, r.body) as { tag: string; body: string }),
+  }))
+  // The same tag replaces the notification on the phone; the same topic lets the push
+  // service drop an older one still waiting for the phone to come online.
+  t.same(new Set(pushes.map((p) => p.tag)), new Set([`conversation-${s.directId}`]), 'one tag for the burst')
+  t.same(new Set(pushes.map((p) => p.topic)), new Set([`conversation-${s.directId}`]), 'one topic for the burst')
+  t.equal(pushes.at(-1)!.body, '3 new messages · Olive Owner: Twelve sacks', 'the last says how many are waiting')
+
+  // Reading the conversation starts the count again.
+  const last = await send(s, 'Read this and the count resets', s.owner.cookie)
+  const read = await s.started.app.inject({
+    method: 'POST',
+    url: `/api/conversations/${s.directId}/read`,
+    headers: { cookie: s.staff.cookie },
+    payload: { lastReadId: last.id },
+  })
+  t.equal(read.statusCode, 200)
+  await send(s, 'A new one')
+  await until(() => s.endpoint.requests.length === 5)
+  t.match(decryptPush(s.subscription, s.endpoint.requests[4]!.body), { body: 'A new one' })
 })
