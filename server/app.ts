@@ -31,17 +31,22 @@ import { pruneEventLog } from './realtime/event-log'
 import { MembershipIndex } from './conversations/membership-index'
 import { registerConversationRoutes } from './conversations/routes'
 import { registerNoticeRoutes } from './notices/routes'
+import { registerNoticeKind } from './notices/kind'
+import { MessageKinds } from './conversations/kinds'
 import { runNoticeJobs } from './notices/service'
 import { purgeMessagesBefore } from './conversations/messages-service'
 import { registerFileRoutes } from './files/routes'
 import { deleteOrphanFiles } from './files/service'
 import { Outbox } from './outbox/service'
+import { insertOutboxItem } from './outbox/repo'
 import { registerSystemRoutes } from './system/routes'
 import { diskSpace } from './system/service'
 import { registerExportRoutes } from './export/routes'
 import { PushService, type PushOptions } from './push/service'
 import { registerPushRoutes } from './push/routes'
 import { TelegramService } from './telegram/service'
+import { TelegramRegistry } from './telegram/registry'
+import { registerNoticeTelegram } from './notices/telegram'
 import { registerTelegramRoutes } from './telegram/routes'
 import { SecretBox } from './shared/secrets'
 import type { Agent } from 'node:https'
@@ -82,6 +87,8 @@ export interface BuildOptions {
   pushEndpoints?: Pick<PushOptions, 'resolve' | 'allowEndpoint'>
   /** Telegram long-poll timeout in seconds (25 by default); tests shorten it. */
   telegramPollTimeoutS?: number
+  /** For tests: Telegram behaviours of a test feature, registered after the app's own. */
+  telegramBehaviours?: (registry: TelegramRegistry) => void
   /** For load tests that play a shop's week in a minute: false lifts the per-route rate limits. */
   rateLimits?: boolean
   /** For tests: how much disk is free (the System page warns under 1 GB); statfs by default. */
@@ -141,22 +148,30 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     app.log.info({ backup: backup.name, pending }, 'backup taken before migrating')
   }
   await migrateToLatest(db)
-  const write = createWriter(db, clock)
+  // The writer stores queued deliveries with the outbox's own insert (shared/ names no feature).
+  const write = createWriter(db, clock, insertOutboxItem)
   const hub = new Hub(db, buildVersion(options.webRoot ?? null))
   write.onCommit((events) => hub.publish(events))
-  const ctx = {
+  // Message kinds plug into conversations before anything reads or writes a message, in
+  // this order: notices (tasks, customer messages and cards join here).
+  const kinds = new MessageKinds()
+  registerNoticeKind(kinds)
+  // Presence and the outbox need the context they are part of: they are plugged in next.
+  const base: Omit<AppContext, 'presence' | 'outbox'> = {
     config,
     db,
     sqlite,
     write,
     clock,
     hub,
+    kinds,
     log: app.log,
     version: VERSION,
     integrations: new Map(),
     diskSpace: options.diskSpace ?? diskSpace,
-  } as AppContext
-  ctx.presence = new PresenceTracker(ctx)
+  }
+  const ctx = base as AppContext
+  ctx.presence = new PresenceTracker(ctx, hub)
   ctx.outbox = new Outbox(ctx, options.outboxPollMs)
   write.onEnqueued(() => ctx.outbox.wake())
   const memberships = new MembershipIndex()
@@ -212,7 +227,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerInviteRoutes(app, ctx)
   registerSettingsRoutes(app, ctx)
   registerAuditRoutes(app, ctx)
-  registerRealtimeRoutes(app, ctx)
+  registerRealtimeRoutes(app, ctx, hub)
   registerPresenceRoutes(app, ctx)
   registerConversationRoutes(app, ctx)
   registerNoticeRoutes(app, ctx)
@@ -229,12 +244,17 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   })
   await push.start()
   registerPushRoutes(app, push)
+  // Features add their Telegram commands, buttons and renderers before the bridge adds its
+  // own: the command menu and /help list them in this order.
+  const telegramRegistry = new TelegramRegistry()
+  registerNoticeTelegram(telegramRegistry, ctx)
+  options.telegramBehaviours?.(telegramRegistry)
   const telegram = new TelegramService(
     ctx,
     secrets,
+    telegramRegistry,
     options.telegramPollTimeoutS === undefined ? {} : { pollTimeoutS: options.telegramPollTimeoutS },
   )
-  ctx.telegram = telegram
   registerTelegramRoutes(app, telegram)
   registerMetrics(app, ctx, config.metricsToken)
 

@@ -1,7 +1,9 @@
 /**
- * Messages: send (idempotent by client key), history, edit, delete as a tombstone,
- * reactions and read positions. Everything another feature posts (notices, system lines,
- * later tasks and cards) goes through `insertMessage`.
+ * Messages: send (idempotent by client key), edit with earlier versions kept, delete as a
+ * tombstone, and the retention purge (history and read positions are in reading-service.ts,
+ * reactions in reactions-service.ts). Everything another feature posts (notices, system lines,
+ * later tasks and cards) goes through `insertMessage`; what a kind adds to its messages it
+ * registers in `ctx.kinds` (kinds.ts), which these functions call without naming a kind.
  */
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
@@ -9,12 +11,12 @@ import { badRequest, conflict, forbidden, notFound } from '../shared/errors'
 import { auditParty, can, memberParty, type Actor } from '../auth/actor'
 import { recordAudit } from '../audit/service'
 import type { Member, MessageKind } from '../db/schema'
-import type { MessageView, PersonRef } from '../realtime/events'
+import type { MessageView } from '../shared/events'
 import { prepareAttachments, type AttachmentInput } from '../files/service'
 import { assertCanPost, assertCanWrite, requireReadable } from './access'
 import { parseMentions } from './mentions'
 import * as repo from './repo'
-import { groupReactions, hydrateMessages, personRef, type ConversationRow, type MessageRow } from './views'
+import { hydrateMessages, type ConversationRow, type MessageRow } from './views'
 
 export const MAX_BODY_LENGTH = 4_000
 
@@ -38,8 +40,6 @@ export interface NewMessageSpec {
   clientKey?: string | null | undefined
   attachments?: Awaited<ReturnType<typeof prepareAttachments>>
   systemData?: { action: string; detail?: string } | undefined
-  /** Extra text for the search index (a notice's title). */
-  searchTitle?: string | undefined
   /** A message from Telegram: the chat it came from, and for a guest their Telegram name. */
   originChatId?: number | null | undefined
   guestName?: string | null | undefined
@@ -116,21 +116,24 @@ export async function insertMessage(ctx: AppContext, w: WriteContext, spec: NewM
   if (spec.kind !== 'system') {
     mentionIds = await resolveMentions(ctx, w, spec.conversation.id, row.author_id, spec.body)
     await repo.insertMentions(w.trx, row.id, mentionIds)
-    await repo.indexMessage(
-      w.trx,
-      row.id,
-      { title: spec.searchTitle ?? '', body: spec.body, names: attachments.map((a) => a.name).join(' ') },
-      true,
-    )
     // Your own message marks the conversation read up to it.
     if (spec.author) await repo.setReadPosition(w.trx, spec.conversation.id, spec.author.id, row.id, w.now)
   }
   if (spec.beforeEmit) await spec.beforeEmit(row.id)
-  const [view] = await hydrateMessages(w.trx, [row], {
+  const [view] = (await hydrateMessages(ctx.kinds, w.trx, [row], {
     isNew: true,
     mentionIds: new Map([[row.id, mentionIds]]),
     authors: spec.author ? [spec.author] : [],
-  })
+  })) as [MessageView]
+  if (spec.kind !== 'system') {
+    // Indexed once the kind's own rows exist (beforeEmit), so its searchText can read them.
+    await repo.indexMessage(
+      w.trx,
+      row.id,
+      { title: ctx.kinds.searchText(view), body: spec.body, names: attachments.map((a) => a.name).join(' ') },
+      true,
+    )
+  }
   w.emit('message.created', { kind: 'conversation', id: spec.conversation.id }, { message: view as MessageView })
   return view as MessageView
 }
@@ -167,7 +170,7 @@ export async function sendMessage(
       // A replay shows the message as it is now (reply excerpt, reactions): only to someone
       // who may still read the conversation, exactly as a fresh send would be refused.
       await requireReadable(w.trx, actor, conversationId)
-      const [view] = await hydrateMessages(w.trx, [existing])
+      const [view] = await hydrateMessages(ctx.kinds, w.trx, [existing])
       return { message: view as MessageView, isNew: false }
     }
     const conversation = await requireReadable(w.trx, actor, conversationId)
@@ -271,21 +274,21 @@ export async function editMessage(
     assertChangeable(message)
     assertAuthor(actor, message)
     const hasAttachments = message.has_attachment === 1
-    const text = assertBody(body, hasAttachments || message.kind === 'notice')
-    if (text === message.body) return (await hydrateMessages(w.trx, [message]))[0] as MessageView
+    const text = assertBody(body, hasAttachments || ctx.kinds.allowsEmptyBody(message.kind))
+    if (text === message.body) return (await hydrateMessages(ctx.kinds, w.trx, [message]))[0] as MessageView
     await recordMessageEdit(w, actor, message, { body: message.body })
     await w.trx.updateTable('message').set({ body: text, edited_at: w.now }).where('id', '=', messageId).execute()
     await repo.deleteMentions(w.trx, messageId)
     await repo.insertMentions(w.trx, messageId, await resolveMentions(ctx, w, conversation.id, message.author_id, text))
-    return reindexAndEmit(w, { ...message, body: text, edited_at: w.now })
+    return reindexAndEmit(ctx, w, { ...message, body: text, edited_at: w.now })
   })
 }
 
 /** Re-indexes a changed message and emits message.updated. */
-export async function reindexAndEmit(w: WriteContext, message: MessageRow): Promise<MessageView> {
-  const [view] = (await hydrateMessages(w.trx, [message])) as [MessageView]
+export async function reindexAndEmit(ctx: AppContext, w: WriteContext, message: MessageRow): Promise<MessageView> {
+  const [view] = (await hydrateMessages(ctx.kinds, w.trx, [message])) as [MessageView]
   await repo.indexMessage(w.trx, message.id, {
-    title: view.notice?.title ?? '',
+    title: ctx.kinds.searchText(view),
     body: message.body,
     names: view.attachments.map((a) => a.name).join(' '),
   })
@@ -332,14 +335,7 @@ export async function deleteMessage(ctx: AppContext, actor: Actor, messageId: nu
     await w.trx.deleteFrom('reaction').where('message_id', '=', messageId).execute()
     await repo.deleteMentions(w.trx, messageId)
     await repo.unindexMessage(w.trx, messageId)
-    if (message.kind === 'notice') {
-      await w.trx
-        .updateTable('notice')
-        .set({ is_pinned: 0, next_reminder_at: null })
-        .where('message_id', '=', messageId)
-        .execute()
-      w.emit('notice.unpinned', { kind: 'conversation', id: conversation.id }, { messageId, reason: 'deleted' })
-    }
+    await ctx.kinds.onDeleted(w, message)
     w.emit(
       'message.deleted',
       { kind: 'conversation', id: conversation.id },
@@ -348,166 +344,17 @@ export async function deleteMessage(ctx: AppContext, actor: Actor, messageId: nu
   })
 }
 
-/** One earlier version of a message: its text (and a notice's title) before an edit. */
-export interface MessageRevisionView {
-  id: number
-  body: string
-  /** A notice's title before the edit; null for other messages. */
-  title: string | null
-  /** When the edit that replaced this text was made, and by whom. */
-  editedAt: number
-  editedBy: PersonRef | null
-}
-
-/**
- * A message's earlier versions, newest first, for whoever may read the message. A deleted
- * message has none.
- */
-export async function listMessageRevisions(
-  ctx: AppContext,
-  actor: Actor,
-  messageId: number,
-): Promise<MessageRevisionView[]> {
-  await requireMessage(ctx, null, actor, messageId)
-  const rows = await ctx.db
-    .selectFrom('message_revision as r')
-    .leftJoin('member as m', 'm.id', 'r.edited_by')
-    .select(['r.id', 'r.body', 'r.title', 'r.edited_at', 'm.id as member_id', 'm.username', 'm.display_name'])
-    .where('r.message_id', '=', messageId)
-    .orderBy('r.id', 'desc')
-    .execute()
-  return rows.map((row) => ({
-    id: row.id,
-    body: row.body,
-    title: row.title,
-    editedAt: row.edited_at,
-    editedBy:
-      row.member_id === null || row.username === null || row.display_name === null
-        ? null
-        : personRef({ id: row.member_id, username: row.username, display_name: row.display_name }),
-  }))
-}
-
-// eslint-disable-next-line no-misleading-character-class -- joiners and variation selectors are what emoji are made of
-const EMOJI = /^[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f\u20e3]{1,16}$/u
-
-/** An emoji, not just the invisible joiners, selectors and tags emoji are built with, nor a bare digit. */
-function isEmoji(text: string): boolean {
-  if (!EMOJI.test(text)) return false
-  // eslint-disable-next-line no-misleading-character-class -- stripping exactly those combining parts
-  const visible = text.replace(/[\u200d\ufe0f\u20e3\u{e0020}-\u{e007f}]/gu, '')
-  return visible !== '' && (!/^[0-9#*]+$/.test(visible) || text.includes('\u20e3'))
-}
-
-/** Adds or removes the actor's reaction; tapping twice does not count twice. */
-export async function setReaction(ctx: AppContext, actor: Actor, messageId: number, emoji: string, isOn: boolean) {
-  if (!isEmoji(emoji)) throw badRequest('invalid_emoji', 'A reaction is a single emoji.')
-  return ctx.write(async (w) => {
-    const { message, conversation } = await requireMessage(ctx, w, actor, messageId)
-    if (actor.member.role === 'display') throw forbidden('read_only', 'A wall display cannot react.')
-    if (message.deleted_at !== null) throw conflict('message_deleted', 'That message was deleted.')
-    if (isOn) await repo.addReaction(w.trx, messageId, actor.member.id, emoji, w.now)
-    else await repo.removeReaction(w.trx, messageId, actor.member.id, emoji)
-    const reactions = groupReactions(await repo.selectReactions(w.trx, [messageId]))
-    w.emit(
-      'reaction.changed',
-      { kind: 'conversation', id: conversation.id },
-      { conversationId: conversation.id, messageId, reactions },
-    )
-    return reactions
-  })
-}
-
-export interface HistoryOptions {
-  beforeId?: number | undefined
-  afterId?: number | undefined
-  aroundId?: number | undefined
-  limit?: number | undefined
-}
-
-/** A page of history, oldest first. `aroundId` centres the page on one message (search hits). */
-export async function listMessages(ctx: AppContext, actor: Actor, conversationId: number, options: HistoryOptions) {
-  await requireReadable(ctx.db, actor, conversationId)
-  const limit = Math.min(options.limit ?? 50, 100)
-  let rows: MessageRow[]
-  if (options.aroundId !== undefined) {
-    const half = Math.floor(limit / 2)
-    const before = await repo.selectHistory(ctx.db, { conversationId, beforeId: options.aroundId + 1, limit: half + 1 })
-    const after = await repo.selectHistory(ctx.db, { conversationId, afterId: options.aroundId, limit: half })
-    rows = [...before, ...after]
-  } else {
-    rows = await repo.selectHistory(ctx.db, {
-      conversationId,
-      beforeId: options.beforeId,
-      afterId: options.afterId,
-      limit,
-    })
-  }
-  return hydrateMessages(ctx.db, rows)
-}
-
-/** Moves the actor's read position forward (never back). */
-export async function markRead(
-  ctx: AppContext,
-  actor: Actor,
-  conversationId: number,
-  lastReadId: number,
-): Promise<void> {
-  await ctx.write(async (w) => {
-    const conversation = await requireReadable(w.trx, actor, conversationId)
-    const upTo = Math.min(lastReadId, conversation.last_message_id)
-    if (!(await repo.setReadPosition(w.trx, conversationId, actor.member.id, upTo, w.now))) return
-    const audience =
-      conversation.kind === 'direct'
-        ? ({ kind: 'conversation', id: conversationId } as const)
-        : ({ kind: 'member', id: actor.member.id } as const)
-    w.emit('read.updated', audience, { conversationId, memberId: actor.member.id, lastReadId: upTo })
-  })
-}
-
-export async function markAllRead(ctx: AppContext, actor: Actor): Promise<number> {
-  return ctx.write(async (w) => {
-    const rows = await repo.selectConversationsOf(w.trx, actor.member.id)
-    let count = 0
-    for (const row of rows) {
-      if (row.last_message_id <= row.last_read_id) continue
-      await repo.setReadPosition(w.trx, row.id, actor.member.id, row.last_message_id, w.now)
-      const audience =
-        row.kind === 'direct'
-          ? ({ kind: 'conversation', id: row.id } as const)
-          : ({ kind: 'member', id: actor.member.id } as const)
-      w.emit('read.updated', audience, {
-        conversationId: row.id,
-        memberId: actor.member.id,
-        lastReadId: row.last_message_id,
-      })
-      count++
-    }
-    return count
-  })
-}
-
 /**
  * The shop's retention setting: deletes messages older than the cutoff, with their
- * attachments, reactions and search entries. Pinned notices that have not expired stay.
- * Returns how many messages were deleted.
+ * attachments, reactions and search entries. What a kind keeps for now stays (pinned
+ * notices that have not expired). Returns how many messages were deleted.
  */
 export async function purgeMessagesBefore(ctx: AppContext, cutoff: number): Promise<number> {
   return ctx.write(async (w) => {
-    const rows = await w.trx
-      .selectFrom('message as m')
-      .leftJoin('notice as n', 'n.message_id', 'm.id')
-      .select('m.id')
-      .where('m.created_at', '<', cutoff)
-      .where((eb) =>
-        eb.or([
-          eb('n.message_id', 'is', null),
-          eb('n.is_pinned', '=', 0),
-          eb.and([eb('n.expires_at', 'is not', null), eb('n.expires_at', '<=', w.now)]),
-        ]),
-      )
-      .limit(5_000)
-      .execute()
+    const retained = await ctx.kinds.retainedIds(w.trx, w.now)
+    let query = w.trx.selectFrom('message as m').select('m.id').where('m.created_at', '<', cutoff)
+    if (retained.length) query = query.where('m.id', 'not in', retained)
+    const rows = await query.limit(5_000).execute()
     const ids = rows.map((row) => row.id)
     if (ids.length === 0) return 0
     for (const id of ids) await repo.unindexMessage(w.trx, id)

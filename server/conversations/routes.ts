@@ -3,9 +3,10 @@ import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
 import { IdParams, Ok, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
-import { myAcks } from '../notices/service'
 import * as conversations from './service'
 import * as messages from './messages-service'
+import * as reading from './reading-service'
+import { setReaction } from './reactions-service'
 import { search } from './search-service'
 import {
   ConversationDetailSchema,
@@ -184,9 +185,8 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
     },
     async (request) => {
       const actor = actorOf(request)
-      const list = await messages.listMessages(ctx, actor, request.params.id, request.query)
-      const noticeIds = list.filter((m) => m.kind === 'notice').map((m) => m.id)
-      return { messages: list, acknowledged: await myAcks(ctx.db, actor.member.id, noticeIds) }
+      const list = await reading.listMessages(ctx, actor, request.params.id, request.query)
+      return { messages: list, acknowledged: await ctx.kinds.acknowledgements(ctx.db, actor.member.id, list) }
     },
   )
 
@@ -224,7 +224,7 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (request) => {
-      await messages.markRead(ctx, actorOf(request), request.params.id, request.body.lastReadId)
+      await reading.markRead(ctx, actorOf(request), request.params.id, request.body.lastReadId)
       return { ok: true as const }
     },
   )
@@ -239,7 +239,7 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
         response: withErrors({ 200: Type.Object({ conversations: Type.Integer() }) }),
       },
     },
-    async (request) => ({ conversations: await messages.markAllRead(ctx, actorOf(request)) }),
+    async (request) => ({ conversations: await reading.markAllRead(ctx, actorOf(request)) }),
   )
 
   app.patch(
@@ -266,7 +266,7 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
         response: withErrors({ 200: Type.Array(MessageRevisionSchema) }),
       },
     },
-    async (request) => messages.listMessageRevisions(ctx, actorOf(request), request.params.id),
+    async (request) => reading.listMessageRevisions(ctx, actorOf(request), request.params.id),
   )
 
   app.delete(
@@ -298,8 +298,7 @@ export function registerConversationRoutes(app: App, ctx: AppContext): void {
         response: withErrors({ 200: Type.Array(ReactionSchema) }),
       },
     },
-    async (request) =>
-      messages.setReaction(ctx, actorOf(request), request.params.id, request.body.emoji, request.body.isOn),
+    async (request) => setReaction(ctx, actorOf(request), request.params.id, request.body.emoji, request.body.isOn),
   )
 
   app.get(

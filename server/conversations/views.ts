@@ -1,8 +1,9 @@
 /** Turns message and conversation rows into the views clients see, in a few batched queries. */
 import type { Kysely, Selectable } from 'kysely'
 import type { ConversationTable, DB, MessageTable } from '../db/schema'
-import type { AttachmentView, ConversationView, MessageView, PersonRef, ReactionView } from '../realtime/events'
-import { noticeViews } from '../notices/service'
+import type { Actor } from '../auth/actor'
+import type { AttachmentView, ConversationView, MessageView, PersonRef, ReactionView } from '../shared/events'
+import type { MessageKinds } from './kinds'
 import * as repo from './repo'
 
 export type MessageRow = Selectable<MessageTable>
@@ -35,9 +36,16 @@ export interface KnownFacts {
   mentionIds?: ReadonlyMap<number, readonly number[]>
   /** Authors the caller has at hand. */
   authors?: readonly { id: number; username: string; display_name: string }[]
+  /**
+   * Who will read the views: a kind's private part is kept only for a viewer it allows.
+   * Without one (events, pushes, the Telegram mirror) every private part is left out.
+   */
+  viewer?: Actor | null
 }
 
+/** Message rows as views, each with the fields its registered kind adds (a notice's). */
 export async function hydrateMessages(
+  kinds: MessageKinds,
   db: Kysely<DB>,
   rows: readonly MessageRow[],
   known: KnownFacts = {},
@@ -51,7 +59,7 @@ export async function hydrateMessages(
   const authorIds = [
     ...new Set([...rows, ...replies].map((row) => row.author_id).filter((id): id is number => id !== null)),
   ].filter((id) => !knownAuthors.has(id))
-  const [fetchedAuthors, attachments, reactions, mentions, notices] = await Promise.all([
+  const [fetchedAuthors, attachments, reactions, mentions, kindFields] = await Promise.all([
     repo.selectAuthors(db, authorIds),
     repo.selectAttachments(db, withAttachments),
     known.isNew ? Promise.resolve([]) : repo.selectReactions(db, ids),
@@ -62,11 +70,9 @@ export async function hydrateMessages(
           ),
         )
       : repo.selectMentions(db, ids),
-    noticeViews(
-      db,
-      rows.filter((row) => row.kind === 'notice'),
-    ),
+    kinds.hydrate(db, rows, known.viewer ?? null),
   ])
+  const noKindFields = kinds.emptyFields()
   const authorById = new Map([...(known.authors ?? []), ...fetchedAuthors].map((a) => [a.id, a]))
   const replyById = new Map(replies.map((r) => [r.id, r]))
   const attachmentsByMessage = new Map<number, AttachmentView[]>()
@@ -131,11 +137,13 @@ export async function hydrateMessages(
       attachments: isDeleted ? [] : (attachmentsByMessage.get(row.id) ?? []),
       reactions: isDeleted ? [] : groupReactions(reactionsByMessage.get(row.id) ?? []),
       mentionIds: mentionsByMessage.get(row.id) ?? [],
-      notice: notices.get(row.id) ?? null,
+      // Each registered kind's field, null here and filled in below for the kind's own messages.
+      ...noKindFields,
       system,
       guest: row.guest_name === null ? null : { name: row.guest_name },
       via: row.origin_chat_id === null ? null : 'telegram',
-    }
+      ...kindFields.get(row.id),
+    } as MessageView
   })
 }
 

@@ -8,7 +8,7 @@ import type { AppContext } from '../shared/context'
 import { badRequest, conflict, forbidden, notFound } from '../shared/errors'
 import { can, type Actor } from '../auth/actor'
 import type { DB } from '../db/schema'
-import type { MessageView, NoticeView, PersonRef } from '../realtime/events'
+import type { MessageView, PersonRef } from '../shared/events'
 import { prepareAttachments, type AttachmentInput } from '../files/service'
 import { requireReadable } from '../conversations/access'
 import {
@@ -20,43 +20,11 @@ import {
   reindexAndEmit,
 } from '../conversations/messages-service'
 import { selectBoard, selectMessageByClientKey } from '../conversations/repo'
-import { hydrateMessages, personRef, type MessageRow } from '../conversations/views'
+import { hydrateMessages, personRef } from '../conversations/views'
+import { myAcks, noticeViews } from './kind'
 import * as repo from './repo'
 
 const MAX_TITLE = 200
-
-/** Notice fields for notice messages, with live acknowledgement counts. */
-export async function noticeViews(db: Kysely<DB>, rows: readonly MessageRow[]): Promise<Map<number, NoticeView>> {
-  const map = new Map<number, NoticeView>()
-  if (rows.length === 0) return map
-  const ids = rows.map((row) => row.id)
-  const [notices, audience, acks] = await Promise.all([
-    repo.selectNotices(db, ids),
-    repo.selectAudience(db),
-    repo.selectAcks(db, ids),
-  ])
-  const audienceIds = new Set(audience.map((m) => m.id))
-  const authorOf = new Map(rows.map((row) => [row.id, row.author_id]))
-  for (const notice of notices) {
-    const authorId = authorOf.get(notice.message_id) ?? null
-    const expected = audienceIds.size - (authorId !== null && audienceIds.has(authorId) ? 1 : 0)
-    const count = acks.filter(
-      (a) => a.message_id === notice.message_id && audienceIds.has(a.member_id) && a.member_id !== authorId,
-    ).length
-    map.set(notice.message_id, {
-      title: notice.title,
-      isUrgent: notice.is_urgent === 1,
-      mustAcknowledge: notice.must_acknowledge === 1,
-      acknowledgeBy: notice.acknowledge_by,
-      expiresAt: notice.expires_at,
-      isPinned: notice.is_pinned === 1,
-      pinOrder: notice.pin_order,
-      ackCount: count,
-      ackTotal: expected,
-    })
-  }
-  return map
-}
 
 function assertTitle(title: string): string {
   const trimmed = title.trim()
@@ -106,7 +74,7 @@ export async function postNotice(
       if (existing.conversation_id !== board.id || existing.kind !== 'notice')
         throw conflict('client_key_reused', 'That clientKey was used for another message.')
       await requireReadable(w.trx, actor, board.id)
-      return { message: (await hydrateMessages(w.trx, [existing]))[0] as MessageView, isNew: false }
+      return { message: (await hydrateMessages(ctx.kinds, w.trx, [existing]))[0] as MessageView, isNew: false }
     }
     assertFuture(w.now, input.expiresAt, 'invalid_expiry')
     assertFuture(w.now, input.acknowledgeBy, 'invalid_due_time')
@@ -120,7 +88,6 @@ export async function postNotice(
       body,
       clientKey: input.clientKey,
       attachments,
-      searchTitle: title,
       beforeEmit: async (messageId) => {
         await w.trx
           .insertInto('notice')
@@ -233,7 +200,7 @@ export async function updateNotice(
         { messageId, reason: 'unpinned' },
       )
     }
-    return reindexAndEmit(w, row)
+    return reindexAndEmit(ctx, w, row)
   })
 }
 
@@ -303,18 +270,10 @@ export async function listPinned(ctx: AppContext, actor: Actor) {
     .execute()
   const order = new Map(ids.map((id, i) => [id, i]))
   rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
-  return { notices: await hydrateMessages(ctx.db, rows), acknowledged: await myAcks(ctx.db, actor.member.id, ids) }
-}
-
-export async function myAcks(db: Kysely<DB>, memberId: number, messageIds: readonly number[]) {
-  if (messageIds.length === 0) return []
-  const rows = await db
-    .selectFrom('notice_ack')
-    .select(['message_id', 'at'])
-    .where('member_id', '=', memberId)
-    .where('message_id', 'in', messageIds)
-    .execute()
-  return rows.map((row) => ({ messageId: row.message_id, at: row.at }))
+  return {
+    notices: await hydrateMessages(ctx.kinds, ctx.db, rows, { viewer: actor }),
+    acknowledged: await myAcks(ctx.db, actor.member.id, ids),
+  }
 }
 
 /**

@@ -1,15 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { DB, OutboxState } from '../db/schema'
-
-export interface NewOutboxItem {
-  channel: string
-  idempotencyKey: string
-  payload: unknown
-  /** After this time the delivery is pointless (a push's TTL): dropped, not retried. */
-  expiresAt?: number | null
-  /** Not before this time (e.g. a per-chat rate limit). */
-  notBefore?: number
-}
+import type { NewOutboxItem } from '../shared/write'
 
 /** Adds a delivery in the caller's transaction; a repeated idempotency key is ignored. */
 export async function insertOutboxItem(db: Kysely<DB>, now: number, item: NewOutboxItem): Promise<void> {

@@ -8,52 +8,26 @@
 import type { AppContext } from '../shared/context'
 import { notFound } from '../shared/errors'
 import type { OutboxState } from '../db/schema'
+import type {
+  ChannelOptions,
+  DeadLetter,
+  DeliveryHandler,
+  DeliveryResult,
+  OutboxCounts,
+  OutboxItem,
+  OutboxPort,
+} from '../shared/ports'
 import * as repo from './repo'
 
-export type DeliveryResult =
-  | { kind: 'done' }
-  | { kind: 'retry'; error: string; afterMs?: number }
-  | { kind: 'dead'; error: string }
-  /** Not now, and not a failure (a rate limit's next free slot): back in the queue, attempt not counted. */
-  | { kind: 'defer'; untilMs: number }
-
-export interface OutboxItem {
-  id: number
-  channel: string
-  idempotencyKey: string
-  payload: unknown
-  attempts: number
-  createdAt: number
-}
-
-export type DeliveryHandler = (item: OutboxItem) => Promise<DeliveryResult>
-
-export interface ChannelOptions {
-  /** Deliveries of this channel in flight at once. */
-  concurrency?: number
-  /** Attempts before an item is dead. */
-  maxAttempts?: number
-  /** First retry delay; doubles each attempt up to maxBackoffMs. */
-  baseBackoffMs?: number
-  maxBackoffMs?: number
-}
+// The delivery types are declared with the port in shared/; channels import them from here.
+export type { ChannelOptions, DeliveryHandler, DeliveryResult, OutboxCounts, OutboxItem }
 
 interface Channel extends Required<ChannelOptions> {
   handler: DeliveryHandler
   inFlight: number
 }
 
-export interface OutboxCounts {
-  channel: string
-  pending: number
-  sending: number
-  done: number
-  dead: number
-  dropped: number
-  retries: number
-}
-
-export class Outbox {
+export class Outbox implements OutboxPort {
   private readonly channels = new Map<string, Channel>()
   private timer: NodeJS.Timeout | null = null
   private soon: NodeJS.Timeout | null = null
@@ -228,7 +202,7 @@ export class Outbox {
     return [...byChannel.values()].sort((a, b) => a.channel.localeCompare(b.channel))
   }
 
-  async deadLetters(limit = 50) {
+  async deadLetters(limit = 50): Promise<DeadLetter[]> {
     const rows = await repo.selectDead(this.ctx.db, limit)
     return rows.map((row) => ({
       id: row.id,

@@ -1,20 +1,17 @@
 /**
  * Web Push: VAPID keys made on first start (the private key encrypted at rest), one
- * subscription per device, notification preferences, and the decision — inside the same
- * transaction as the message or reminder — of whom to push, queued in the outbox.
+ * subscription per device, notification preferences, and delivery from the outbox. Whom to
+ * push is decided in queue.ts, inside the transaction that stored the message or reminder.
  */
 import type { Agent } from 'node:https'
 import webpush, { WebPushError } from 'web-push'
-import type { Kysely } from 'kysely'
 import type { AppContext } from '../shared/context'
-import type { WriteContext } from '../shared/write'
 import { badRequest, notFound } from '../shared/errors'
 import type { SecretBox } from '../shared/secrets'
 import type { Actor } from '../auth/actor'
-import type { DB, PushLevel } from '../db/schema'
-import type { MessageView, StoredEvent } from '../realtime/events'
+import type { PushLevel } from '../db/schema'
 import type { DeliveryResult, OutboxItem } from '../outbox/service'
-import { minuteOfDay, shouldPush, type PushReason, type Recipient } from './rules'
+import { PUSH_CHANNEL, PushQueue, type PushPayload, type QueuedPush } from './queue'
 import {
   checkPushEndpoint,
   NotPublicAddressError,
@@ -24,28 +21,8 @@ import {
   type ResolveHost,
 } from './endpoints'
 
-export const PUSH_CHANNEL = 'push'
 /** Keeps a payload well inside what every push service accepts (4 kB less encryption overhead). */
 export const MAX_PAYLOAD_BYTES = 3_000
-const DAY_S = 86_400
-
-export interface PushPayload {
-  title: string
-  body: string
-  tag: string
-  url: string
-  icon: string
-  badge: string
-  isUrgent: boolean
-}
-
-interface QueuedPush {
-  subscriptionId: number
-  payload: PushPayload
-  ttlSeconds: number
-  urgency: 'high' | 'normal'
-  topic: string
-}
 
 /** JSON of the payload, with the body shortened until it fits; it never fails for size. */
 export function encodePayload(payload: PushPayload): string {
@@ -55,14 +32,6 @@ export function encodePayload(payload: PushPayload): string {
     if (Buffer.byteLength(json) <= MAX_PAYLOAD_BYTES || body.length === 0) return json
     body = `${[...body].slice(0, Math.max(0, Math.floor([...body].length * 0.8) - 1)).join('')}…`
   }
-}
-
-function excerpt(text: string, max = 180): string {
-  const flat = text
-    .replace(/[*_`>#]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-  return [...flat].length > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat
 }
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
@@ -91,6 +60,7 @@ export class PushService {
   private hasSubscriptions = false
   private readonly resolve: ResolveHost
   private readonly agent: Agent
+  private readonly queue: PushQueue
 
   constructor(
     private readonly ctx: AppContext,
@@ -99,6 +69,7 @@ export class PushService {
   ) {
     this.resolve = options.resolve ?? resolveWithSystem
     this.agent = options.agent ?? publicOnlyAgent(this.resolve)
+    this.queue = new PushQueue(ctx, () => this.hasSubscriptions)
   }
 
   /** The push endpoint rule (see endpoints.ts), with the test seam for a local push service. */
@@ -143,7 +114,7 @@ export class PushService {
       maxAttempts: 10,
       baseBackoffMs: 10_000,
     })
-    this.ctx.write.onStored((w, events) => this.queueFor(w, events))
+    this.ctx.write.onStored((w, events) => this.queue.queueFor(w, events))
     this.ctx.integrations.set('push', () => ({
       name: 'Web Push',
       state: 'ok',
@@ -260,184 +231,6 @@ export class PushService {
       throw notFound('conversation_not_found', 'No such conversation, or you are not in it.')
   }
 
-  // Deciding and queueing, inside the transaction that caused it.
-
-  private async queueFor(w: WriteContext, events: StoredEvent[]): Promise<void> {
-    if (!this.hasSubscriptions) return
-    for (const event of events) {
-      if (event.type === 'message.created') await this.queueMessage(w, event as StoredEvent<'message.created'>)
-      else if (event.type === 'notice.reminder') await this.queueReminder(w, event as StoredEvent<'notice.reminder'>)
-    }
-  }
-
-  private async recipients(db: Kysely<DB>, conversationId: number, memberIds: number[] | null): Promise<Recipient[]> {
-    let q = db
-      .selectFrom('conversation_member as cm')
-      .innerJoin('member as m', 'm.id', 'cm.member_id')
-      .select([
-        'm.id',
-        'm.push_level',
-        'm.quiet_start_minute',
-        'm.quiet_end_minute',
-        'm.shift_status',
-        'm.shift_status_until',
-        'cm.muted_until',
-      ])
-      .where('cm.conversation_id', '=', conversationId)
-      .where('m.status', '=', 'active')
-      .where('m.role', '!=', 'display')
-    if (memberIds) q = q.where('m.id', 'in', memberIds.length ? memberIds : [-1])
-    const rows = await q.execute()
-    return rows.map((row) => ({
-      memberId: row.id,
-      level: row.push_level,
-      quietStartMinute: row.quiet_start_minute,
-      quietEndMinute: row.quiet_end_minute,
-      mutedUntil: row.muted_until,
-      isAway: this.ctx.presence.isAway({
-        id: row.id,
-        shift_status: row.shift_status,
-        shift_status_until: row.shift_status_until,
-      }),
-    }))
-  }
-
-  private async timezone(db: Kysely<DB>): Promise<string> {
-    return (await db.selectFrom('shop').select('timezone').executeTakeFirst())?.timezone ?? 'UTC'
-  }
-
-  private async queueMessage(w: WriteContext, event: StoredEvent<'message.created'>): Promise<void> {
-    const message = event.data.message
-    if (message.kind === 'system' || !message.author) return
-    const conversation = await w.trx
-      .selectFrom('conversation')
-      .select(['id', 'kind', 'name'])
-      .where('id', '=', message.conversationId)
-      .executeTakeFirst()
-    if (!conversation) return
-    const recipients = (await this.recipients(w.trx, conversation.id, null)).filter(
-      (r) => r.memberId !== message.author?.id,
-    )
-    const minute = minuteOfDay(w.now, await this.timezone(w.trx))
-    for (const recipient of recipients) {
-      const reason = reasonFor(message, conversation.kind, recipient.memberId)
-      if (!shouldPush(recipient, reason, w.now, minute)) continue
-      await this.queueToDevices(
-        w,
-        recipient.memberId,
-        event.id,
-        await this.messagePayload(w, message, conversation, recipient.memberId),
-        reason,
-      )
-    }
-  }
-
-  private async messagePayload(
-    w: WriteContext,
-    message: MessageView,
-    conversation: { id: number; kind: string; name: string },
-    memberId: number,
-  ): Promise<PushPayload> {
-    const author = message.author?.displayName ?? ''
-    const isNotice = message.notice !== null
-    const where =
-      conversation.kind === 'direct' ? author : conversation.kind === 'board' ? 'Board' : `#${conversation.name}`
-    // A burst in one conversation collapses: the same tag replaces the notification, and it says how many are waiting.
-    const unread = await w.trx
-      .selectFrom('message as m')
-      .innerJoin('conversation_member as cm', (join) =>
-        join.onRef('cm.conversation_id', '=', 'm.conversation_id').on('cm.member_id', '=', memberId),
-      )
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('m.conversation_id', '=', conversation.id)
-      .whereRef('m.id', '>', 'cm.last_read_id')
-      .where('m.deleted_at', 'is', null)
-      .where('m.kind', '!=', 'system')
-      .executeTakeFirst()
-    const waiting = Number(unread?.n ?? 1)
-    const text = isNotice
-      ? `${message.notice?.title}: ${excerpt(message.body)}`
-      : excerpt(message.body) || attachmentLabel(message)
-    return {
-      title: isNotice
-        ? `${message.notice?.isUrgent ? 'Urgent: ' : ''}${message.notice?.title}`
-        : conversation.kind === 'direct'
-          ? author
-          : `${author} in ${where}`,
-      body:
-        waiting > 1 && !isNotice
-          ? `${waiting} new messages · ${author}: ${text}`
-          : isNotice
-            ? `${author}: ${excerpt(message.body) || text}`
-            : text,
-      tag: isNotice ? `notice-${message.id}` : `conversation-${conversation.id}`,
-      url: isNotice ? `/board` : `/chat/${conversation.id}?at=${message.id}`,
-      icon: '/icons/icon-192.png',
-      badge: '/icons/badge-72.png',
-      isUrgent: message.notice?.isUrgent === true,
-    }
-  }
-
-  private async queueReminder(w: WriteContext, event: StoredEvent<'notice.reminder'>): Promise<void> {
-    const { messageId, title, isUrgent, missingMemberIds } = event.data
-    const board = await w.trx
-      .selectFrom('conversation')
-      .select('id')
-      .where('kind', '=', 'board')
-      .executeTakeFirstOrThrow()
-    const recipients = await this.recipients(w.trx, board.id, missingMemberIds)
-    const minute = minuteOfDay(w.now, await this.timezone(w.trx))
-    const reason: PushReason = isUrgent ? 'urgent_notice' : 'reminder'
-    for (const recipient of recipients) {
-      if (!shouldPush(recipient, reason, w.now, minute)) continue
-      await this.queueToDevices(
-        w,
-        recipient.memberId,
-        event.id,
-        {
-          title: `Please read: ${title}`,
-          body: 'This notice is waiting for your acknowledgement.',
-          tag: `notice-${messageId}`,
-          url: `/board`,
-          icon: '/icons/icon-192.png',
-          badge: '/icons/badge-72.png',
-          isUrgent,
-        },
-        reason,
-      )
-    }
-  }
-
-  private async queueToDevices(
-    w: WriteContext,
-    memberId: number,
-    eventId: number,
-    payload: PushPayload,
-    reason: PushReason,
-  ) {
-    const devices = await w.trx.selectFrom('push_subscription').select('id').where('member_id', '=', memberId).execute()
-    const isUrgent = reason === 'urgent_notice'
-    const ttlSeconds = reason === 'reminder' ? DAY_S / 2 : DAY_S
-    for (const device of devices) {
-      const queued: QueuedPush = {
-        subscriptionId: device.id,
-        payload,
-        ttlSeconds,
-        urgency: isUrgent ? 'high' : 'normal',
-        // The push service keeps only the newest undelivered message per topic.
-        topic: payload.tag.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32),
-      }
-      await w.enqueue({
-        channel: PUSH_CHANNEL,
-        idempotencyKey: `push:${eventId}:${device.id}`,
-        payload: queued,
-        expiresAt: w.now + ttlSeconds * 1000,
-      })
-    }
-  }
-
-  // Delivery, from the outbox.
-
   private subject(contact: string): string {
     if (/^mailto:.+@.+/.test(contact) || contact.startsWith('https://')) return contact
     if (contact.includes('@')) return `mailto:${contact}`
@@ -525,18 +318,4 @@ export class PushService {
     await this.ctx.db.deleteFrom('push_subscription').where('id', '=', subscriptionId).execute()
     return { kind: 'dead', error: `push endpoint refused, device removed: ${reason}` }
   }
-}
-
-function reasonFor(message: MessageView, kind: string, memberId: number): PushReason {
-  if (message.notice?.isUrgent) return 'urgent_notice'
-  if (message.notice?.mustAcknowledge) return 'must_ack_notice'
-  if (kind === 'direct') return 'direct'
-  if (message.mentionIds.includes(memberId)) return 'mention'
-  return message.notice ? 'notice' : 'message'
-}
-
-function attachmentLabel(message: MessageView): string {
-  const first = message.attachments[0]
-  if (!first) return ''
-  return { image: 'Photo', video: 'Video', audio: 'Voice note', file: first.name, location: 'Location' }[first.kind]
 }

@@ -7,30 +7,30 @@
 import type { AppContext } from '../shared/context'
 import { badRequest } from '../shared/errors'
 import type { Actor } from '../auth/actor'
+import type { PresencePort, PresenceView } from '../shared/ports'
 import type { Presence, ShiftStatus } from './events'
+import type { Hub } from './hub'
 
 export const AWAY_AFTER_MS = 5 * 60_000
 const SETTLE_MS = 1_500
 
-export interface PresenceView {
-  memberId: number
-  presence: Presence
-  shiftStatus: ShiftStatus
-  shiftStatusUntil: number | null
-}
+export type { PresenceView }
 
-export class PresenceTracker {
+export class PresenceTracker implements PresencePort {
   private readonly lastVisibleAt = new Map<number, number>()
   private readonly published = new Map<number, Presence>()
   private readonly timers = new Map<number, NodeJS.Timeout>()
 
-  constructor(private readonly ctx: AppContext) {
-    ctx.hub.onConnectionChange((memberId) => this.changed(memberId))
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly hub: Hub,
+  ) {
+    hub.onConnectionChange((memberId) => this.changed(memberId))
   }
 
   presenceOf(memberId: number): Presence {
-    if (this.ctx.hub.hasVisibleConnection(memberId)) return 'online'
-    return this.ctx.hub.isConnected(memberId) ? 'idle' : 'offline'
+    if (this.hub.hasVisibleConnection(memberId)) return 'online'
+    return this.hub.isConnected(memberId) ? 'idle' : 'offline'
   }
 
   /** The away rule (DESIGN.md). */
@@ -38,13 +38,13 @@ export class PresenceTracker {
     const now = this.ctx.clock.now()
     const isStatusActive = member.shift_status_until === null || member.shift_status_until > now
     if (member.shift_status !== 'on_shift' && isStatusActive) return true
-    if (this.ctx.hub.hasVisibleConnection(member.id)) return false
+    if (this.hub.hasVisibleConnection(member.id)) return false
     const last = this.lastVisibleAt.get(member.id)
     return last === undefined || now - last > AWAY_AFTER_MS
   }
 
   private changed(memberId: number): void {
-    if (this.ctx.hub.hasVisibleConnection(memberId) || this.published.get(memberId) === 'online') {
+    if (this.hub.hasVisibleConnection(memberId) || this.published.get(memberId) === 'online') {
       this.lastVisibleAt.set(memberId, this.ctx.clock.now())
     }
     // Let a page reload or a quick tab switch settle before telling everyone.

@@ -5,6 +5,7 @@ import { actorOf } from '../auth/access'
 import { forbidden } from '../shared/errors'
 import { withErrors } from '../shared/schemas'
 import type { ClientFrame } from './events'
+import type { Hub } from './hub'
 
 const WsQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })
 
@@ -23,7 +24,7 @@ function parseFrame(raw: unknown): ClientFrame | null {
   }
 }
 
-export function registerRealtimeRoutes(app: App, ctx: AppContext): void {
+export function registerRealtimeRoutes(app: App, ctx: AppContext, hub: Hub): void {
   app.get(
     '/ws',
     {
@@ -38,14 +39,14 @@ export function registerRealtimeRoutes(app: App, ctx: AppContext): void {
       let typingCount = 0
       socket.on('message', (raw) => {
         // A socket refused for being one too many is closing: it gets nothing more.
-        if (!ctx.hub.connectionsOf(actor.member.id).some((conn) => conn.socket === socket)) return
+        if (!hub.connectionsOf(actor.member.id).some((conn) => conn.socket === socket)) return
         const frame = parseFrame(raw)
         if (!frame) return
         if (frame.kind === 'ping') socket.send('{"kind":"pong"}')
         else if (frame.kind === 'visibility') {
-          for (const conn of ctx.hub.connectionsOf(actor.member.id))
+          for (const conn of hub.connectionsOf(actor.member.id))
             if (conn.socket === socket) conn.isVisible = frame.visible === true
-          ctx.hub.notifyConnectionChange(actor.member.id)
+          hub.notifyConnectionChange(actor.member.id)
         } else if (frame.kind === 'typing' && Number.isInteger(frame.conversationId)) {
           // Live only: never stored, and only to those who can see the conversation.
           if (actor.member.status !== 'active' || actor.member.role === 'display') return
@@ -56,15 +57,15 @@ export function registerRealtimeRoutes(app: App, ctx: AppContext): void {
             typingCount = 0
           }
           if (++typingCount > TYPING_PER_WINDOW) return
-          if (!ctx.hub.canAccessConversation(actor.member.id, frame.conversationId)) return
-          ctx.hub.sendLive(
+          if (!hub.canAccessConversation(actor.member.id, frame.conversationId)) return
+          hub.sendLive(
             frame.conversationId,
             { kind: 'typing', conversationId: frame.conversationId, memberId: actor.member.id },
             actor.member.id,
           )
         }
       })
-      await ctx.hub.attach(
+      await hub.attach(
         socket,
         {
           memberId: actor.member.id,

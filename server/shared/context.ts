@@ -1,24 +1,26 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type SQLite from 'better-sqlite3'
 import type { Config } from '../config'
 import type { Database } from '../db/database'
 import type { Clock } from './clock'
 import type { Writer } from './write'
-import type { Hub } from '../realtime/hub'
-import type { PresenceTracker } from '../realtime/presence'
-import type { Outbox } from '../outbox/service'
-import type SQLite from 'better-sqlite3'
-import type { IntegrationStatus } from '../system/service'
-import type { TelegramService } from '../telegram/service'
+import type { IntegrationStatus, LiveConnections, OutboxPort, PresencePort } from './ports'
 
-/** What every service needs; built once in buildApp and passed down. */
+/**
+ * What every service needs; built once in buildApp and passed down. The running parts are
+ * reached through the small interfaces in ports.ts, so this floor names no feature: buildApp
+ * plugs realtime's hub and presence and the outbox in. A feature that offers a registry to
+ * others adds it here from its own folder by declaration merging, the way Fastify plugins
+ * decorate the instance (conversations/kinds.ts adds `kinds`).
+ */
 export interface AppContext {
   config: Config
   db: Database
   write: Writer
   clock: Clock
-  hub: Hub
-  presence: PresenceTracker
-  outbox: Outbox
+  hub: LiveConnections
+  presence: PresencePort
+  outbox: OutboxPort
   /** The raw connection, for what Kysely does not do (online backups). */
   sqlite: SQLite.Database
   /** Each integration reports its state for the system page. */
@@ -27,6 +29,4 @@ export interface AppContext {
   version: string
   /** Free and total bytes of the disk holding `dir`. */
   diskSpace: (dir: string) => { freeBytes: number; totalBytes: number }
-  /** The Telegram bridge (idle until the owner connects a bot). */
-  telegram: TelegramService
 }

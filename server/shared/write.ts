@@ -7,8 +7,24 @@ import { sql, type Transaction } from 'kysely'
 import type { DB } from '../db/schema'
 import type { Database } from '../db/database'
 import type { Clock } from './clock'
-import { audienceColumns, type EventMap, type EventType, type NewEvent, type StoredEvent } from '../realtime/events'
-import { insertOutboxItem, type NewOutboxItem } from '../outbox/repo'
+import { audienceColumns, type EventMap, type EventType, type NewEvent, type StoredEvent } from './events'
+
+/** A delivery to queue in the caller's transaction (WriteContext.enqueue). */
+export interface NewOutboxItem {
+  channel: string
+  idempotencyKey: string
+  payload: unknown
+  /** After this time the delivery is pointless (a push's TTL): dropped, not retried. */
+  expiresAt?: number | null
+  /** Not before this time (e.g. a per-chat rate limit). */
+  notBefore?: number
+}
+
+/**
+ * Stores a queued delivery in the write's transaction. The outbox feature owns that table
+ * and hands its insert to the writer at buildApp, so this floor names no feature.
+ */
+export type StoreOutboxItem = (trx: Transaction<DB>, now: number, item: NewOutboxItem) => Promise<void>
 
 export interface WriteContext {
   trx: Transaction<DB>
@@ -40,7 +56,7 @@ export interface Writer {
   within(outer: WriteContext): Writer
 }
 
-export function createWriter(db: Database, clock: Clock): Writer {
+export function createWriter(db: Database, clock: Clock, storeOutboxItem: StoreOutboxItem): Writer {
   const listeners: CommitListener[] = []
   const enqueueListeners: (() => void)[] = []
   const storedHooks: StoredHook[] = []
@@ -76,7 +92,7 @@ export function createWriter(db: Database, clock: Clock): Writer {
         afterCommit: (callback) => callbacks.push(callback),
         enqueue: async (item) => {
           hasEnqueued = true
-          await insertOutboxItem(trx, now, item)
+          await storeOutboxItem(trx, now, item)
         },
       }
       pendingOf.set(context, pending)

@@ -2,17 +2,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { AppContext } from '../shared/context'
+import type { IntegrationStatus } from '../shared/ports'
 import { listBackups } from '../backup/service'
 
 export const LOW_DISK_BYTES = 1024 ** 3
 export const STALE_BACKUP_MS = 2 * 86_400_000
 const startedAt = Date.now()
 
-export interface IntegrationStatus {
-  name: string
-  state: 'ok' | 'failing' | 'not_set_up'
-  detail: string
-}
+// Declared with the context's ports; integrations report it, the System page shows it.
+export type { IntegrationStatus }
 
 function fileSize(file: string): number {
   try {

@@ -1,0 +1,162 @@
+/**
+ * The message kind registry. `conversations/` owns messages; a kind that extends them (a
+ * notice today, a task, a customer message and a card next) registers here from its own
+ * folder during buildApp, and conversations calls what was registered without naming any
+ * kind. Registering the same kind twice throws at start rather than silently overriding.
+ */
+import type { Kysely, Selectable } from 'kysely'
+import type { Actor } from '../auth/actor'
+import type { DB, MessageKind, MessageTable } from '../db/schema'
+import type { MessageView } from '../shared/events'
+import type { WriteContext } from '../shared/write'
+
+type MessageRow = Selectable<MessageTable>
+
+/** A MessageView field a kind may own: one that is null on every other message (`notice`). */
+export type KindField = { [K in keyof MessageView]: null extends MessageView[K] ? K : never }[keyof MessageView]
+
+/** What a push notification about a new message of the kind says, and where it leads. */
+export interface KindNotification {
+  title: string
+  body: string
+  /** Notifications with the same tag replace each other on the device. */
+  tag: string
+  url: string
+  isUrgent: boolean
+}
+
+/** How one kind of message plugs into conversations; every hook but `hydrate` is optional. */
+export interface MessageKindSpec<F extends KindField = KindField> {
+  kind: MessageKind
+  /** The view field the kind fills in for its messages; null on messages of other kinds. */
+  field: F
+  /**
+   * Loads the kind's field for a batch of its own messages (never others'), in a few queries
+   * for the whole batch. `db` is the caller's connection or transaction. The result may
+   * include the kind's private part: `private` decides who gets it.
+   */
+  hydrate(db: Kysely<DB>, rows: readonly MessageRow[]): Promise<Map<number, NonNullable<MessageView[F]>>>
+  /** Text search indexes as the message's title (it ranks above the body); '' for none. */
+  searchText?(view: MessageView): string
+  /**
+   * The kind's private part (a task's details for its taker and dispatchers). A view read
+   * by a viewer `canSee` refuses, and every view built for no one in particular (events,
+   * pushes, the Telegram mirror), carries `strip(value)` instead of the full field.
+   */
+  private?: {
+    canSee(viewer: Actor, row: MessageRow): boolean
+    strip(value: NonNullable<MessageView[F]>): NonNullable<MessageView[F]>
+  }
+  /** What a push about a new message of the kind says; the conversation's wording otherwise. */
+  notification?(view: MessageView): KindNotification
+  /** The message may have an empty body (a notice's title says it). */
+  allowsEmptyBody?: boolean
+  /** Runs in the transaction that deletes one of its messages (a notice leaves the board). */
+  onDeleted?(w: WriteContext, row: MessageRow): Promise<void>
+  /** Ids of its messages the retention setting must keep for now (pinned, unexpired notices). */
+  retainedIds?(db: Kysely<DB>, now: number): Promise<number[]>
+  /** The reader's own acknowledgements among these messages, for the history page. */
+  acknowledgements?(
+    db: Kysely<DB>,
+    memberId: number,
+    messageIds: readonly number[],
+  ): Promise<{ messageId: number; at: number }[]>
+}
+
+/**
+ * The registry a buildApp creates and hands down as `ctx.kinds`. Kinds register before the
+ * app serves anything; the other methods are what conversations (and push, and the Telegram
+ * mirror) call.
+ */
+export class MessageKinds {
+  private readonly specs = new Map<MessageKind, MessageKindSpec>()
+
+  /** Adds a kind; the same kind or the same view field twice is a startup error. */
+  register<F extends KindField>(spec: MessageKindSpec<F>): void {
+    if (this.specs.has(spec.kind)) throw new Error(`message kind "${spec.kind}" is registered twice`)
+    for (const other of this.specs.values()) {
+      if (other.field === spec.field) throw new Error(`view field "${spec.field}" is owned by kind "${other.kind}"`)
+    }
+    this.specs.set(spec.kind, spec as unknown as MessageKindSpec)
+  }
+
+  get(kind: MessageKind): MessageKindSpec | undefined {
+    return this.specs.get(kind)
+  }
+
+  all(): MessageKindSpec[] {
+    return [...this.specs.values()]
+  }
+
+  /** Every registered field as null: the view of a message of no (or another) kind. */
+  emptyFields(): Partial<MessageView> {
+    return Object.fromEntries(this.all().map((spec) => [spec.field, null]))
+  }
+
+  /**
+   * Each message's kind fields, by message id, as `viewer` may see them (no one's when null).
+   */
+  async hydrate(
+    db: Kysely<DB>,
+    rows: readonly MessageRow[],
+    viewer: Actor | null,
+  ): Promise<Map<number, Partial<MessageView>>> {
+    const fields = new Map<number, Partial<MessageView>>()
+    await Promise.all(
+      this.all().map(async (spec) => {
+        const own = rows.filter((row) => row.kind === spec.kind)
+        if (own.length === 0) return
+        const values = await spec.hydrate(db, own)
+        for (const row of own) {
+          const value = values.get(row.id)
+          if (value === undefined) continue
+          const isHidden = spec.private && (viewer === null || !spec.private.canSee(viewer, row))
+          fields.set(row.id, { [spec.field]: isHidden ? spec.private?.strip(value) : value })
+        }
+      }),
+    )
+    return fields
+  }
+
+  searchText(view: MessageView): string {
+    return this.specs.get(view.kind)?.searchText?.(view) ?? ''
+  }
+
+  notification(view: MessageView): KindNotification | null {
+    return this.specs.get(view.kind)?.notification?.(view) ?? null
+  }
+
+  allowsEmptyBody(kind: MessageKind): boolean {
+    return this.specs.get(kind)?.allowsEmptyBody === true
+  }
+
+  async onDeleted(w: WriteContext, row: MessageRow): Promise<void> {
+    await this.specs.get(row.kind)?.onDeleted?.(w, row)
+  }
+
+  async retainedIds(db: Kysely<DB>, now: number): Promise<number[]> {
+    const lists = await Promise.all(this.all().map((spec) => spec.retainedIds?.(db, now) ?? []))
+    return lists.flat()
+  }
+
+  async acknowledgements(
+    db: Kysely<DB>,
+    memberId: number,
+    views: readonly MessageView[],
+  ): Promise<{ messageId: number; at: number }[]> {
+    const lists = await Promise.all(
+      this.all().map((spec) => {
+        const ids = views.filter((view) => view.kind === spec.kind).map((view) => view.id)
+        return spec.acknowledgements ? spec.acknowledgements(db, memberId, ids) : []
+      }),
+    )
+    return lists.flat()
+  }
+}
+
+declare module '../shared/context' {
+  interface AppContext {
+    /** Message kinds, registered at buildApp (conversations/kinds.ts). */
+    kinds: MessageKinds
+  }
+}

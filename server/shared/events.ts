@@ -1,0 +1,182 @@
+/**
+ * Every event a client can receive, as one typed map shared by server and web.
+ * Names are `noun.verb`. Events with an id come from the ordered event log and can be
+ * resumed; live-only signals (typing) have none.
+ */
+import type { AudienceKind } from '../db/schema'
+
+export interface MemberSummary {
+  id: number
+  username: string
+  displayName: string
+  role: 'owner' | 'manager' | 'staff' | 'display'
+  status: 'pending' | 'active' | 'deactivated'
+  jobTitle: string
+  permissions: string[]
+}
+
+export type Presence = 'online' | 'idle' | 'offline'
+export type ShiftStatus = 'on_shift' | 'off_shift' | 'away'
+
+export interface PersonRef {
+  id: number
+  username: string
+  displayName: string
+}
+
+export interface ConversationView {
+  id: number
+  kind: 'board' | 'channel' | 'direct'
+  name: string
+  topic: string
+  isPrivate: boolean
+  isArchived: boolean
+  createdBy: number | null
+  createdAt: number
+  lastMessageId: number
+  lastMessageAt: number | null
+  memberCount: number
+  /** For direct conversations: who is in it. */
+  members: PersonRef[]
+}
+
+export interface AttachmentView {
+  id: number
+  kind: 'image' | 'video' | 'audio' | 'file' | 'location'
+  name: string
+  fileId: number | null
+  url: string | null
+  thumbnailUrl: string | null
+  mime: string | null
+  size: number | null
+  width: number | null
+  height: number | null
+  latitude: number | null
+  longitude: number | null
+  accuracyM: number | null
+}
+
+export interface ReactionView {
+  emoji: string
+  count: number
+  memberIds: number[]
+}
+
+export interface NoticeView {
+  title: string
+  isUrgent: boolean
+  mustAcknowledge: boolean
+  acknowledgeBy: number | null
+  expiresAt: number | null
+  isPinned: boolean
+  pinOrder: number
+  ackCount: number
+  ackTotal: number
+}
+
+export interface MessageView {
+  id: number
+  conversationId: number
+  kind: 'text' | 'notice' | 'system' | 'task' | 'card'
+  author: PersonRef | null
+  body: string
+  replyTo: { id: number; authorName: string; excerpt: string; isDeleted: boolean } | null
+  clientKey: string | null
+  createdAt: number
+  editedAt: number | null
+  deletedAt: number | null
+  /** Deleted by a manager rather than by its author. */
+  isRemovedByManager: boolean
+  attachments: AttachmentView[]
+  reactions: ReactionView[]
+  mentionIds: number[]
+  notice: NoticeView | null
+  system: { action: string; actorName: string; detail: string } | null
+  /** Someone outside the staff, writing in a linked Telegram group (author is then null). */
+  guest: { name: string } | null
+  /** The message came in through Telegram. */
+  via: 'telegram' | null
+}
+
+export interface EventMap {
+  /** A newcomer asked to join and waits for approval (to managers). */
+  'member.requested': { member: MemberSummary }
+  /** Someone became an active member (to the shop). */
+  'member.joined': { member: MemberSummary }
+  /** Your own join request was approved (to the newcomer). */
+  'member.approved': { member: MemberSummary }
+  'member.rejected': { memberId: number }
+  'member.updated': { member: MemberSummary }
+  'member.deactivated': { memberId: number }
+  'member.reactivated': { member: MemberSummary }
+  'session.revoked': { memberId: number; sessionIds: number[] }
+  'shop.updated': { name: string; timezone: string }
+  'conversation.created': { conversation: ConversationView; memberIds: number[] }
+  'conversation.updated': { conversation: ConversationView }
+  'conversation.member_added': { conversationId: number; memberId: number }
+  'conversation.member_removed': { conversationId: number; memberId: number }
+  'message.created': { message: MessageView }
+  'message.updated': { message: MessageView }
+  'message.deleted': { conversationId: number; messageId: number; isRemovedByManager: boolean }
+  'reaction.changed': { conversationId: number; messageId: number; reactions: ReactionView[] }
+  'notice.acknowledged': { messageId: number; memberId: number; at: number; ackCount: number; ackTotal: number }
+  'notice.unpinned': { messageId: number; reason: 'expired' | 'unpinned' | 'deleted' }
+  'notice.reminder': { messageId: number; title: string; isUrgent: boolean; missingMemberIds: number[] }
+  'read.updated': { conversationId: number; memberId: number; lastReadId: number }
+  'directory.changed': { memberId: number }
+  'page.changed': { pageId: number; title: string; showOnWall: boolean }
+  'page.deleted': { pageId: number }
+  /** The bot confirmed a link, or the member unlinked from Telegram (to that member). */
+  'telegram.link_changed': { memberId: number; isLinked: boolean }
+  /** A Telegram group was linked to a conversation or unlinked (to managers). */
+  'telegram.group_changed': { chatId: number; conversationId: number | null }
+  'presence.changed': {
+    memberId: number
+    presence: Presence
+    shiftStatus: ShiftStatus
+    shiftStatusUntil: number | null
+  }
+}
+
+export type EventType = keyof EventMap
+
+/** Who may receive an event; the hub filters every event through this. */
+export type Audience =
+  { kind: 'shop' } | { kind: 'member'; id: number } | { kind: 'managers' } | { kind: 'conversation'; id: number }
+
+export interface NewEvent<T extends EventType = EventType> {
+  type: T
+  audience: Audience
+  data: EventMap[T]
+}
+
+export interface StoredEvent<T extends EventType = EventType> extends NewEvent<T> {
+  id: number
+  at: number
+}
+
+/** What travels over /ws from server to client. */
+export type ServerFrame =
+  | { kind: 'hello'; lastEventId: number; version: string }
+  | { kind: 'event'; id: number; type: EventType; data: unknown; at: number }
+  | { kind: 'caught-up'; lastEventId: number }
+  | { kind: 'resync'; lastEventId: number }
+  | { kind: 'signed-out'; reason: 'deactivated' | 'session-revoked' }
+  | { kind: 'pong' }
+  | { kind: 'typing'; conversationId: number; memberId: number }
+
+/** What a client may send. */
+export type ClientFrame =
+  { kind: 'ping' } | { kind: 'visibility'; visible: boolean } | { kind: 'typing'; conversationId: number }
+
+export function audienceColumns(audience: Audience): { audience_kind: AudienceKind; audience_id: number | null } {
+  return {
+    audience_kind: audience.kind,
+    audience_id: audience.kind === 'member' || audience.kind === 'conversation' ? audience.id : null,
+  }
+}
+
+export function audienceFromColumns(kind: AudienceKind, id: number | null): Audience {
+  if (kind === 'member' || kind === 'conversation') return { kind, id: id ?? 0 }
+  return { kind }
+}
