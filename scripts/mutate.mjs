@@ -17,7 +17,7 @@ const MUTATIONS = [
   {
     name: 'push-own-messages',
     rule: 'no push for your own messages',
-    file: 'server/push/service.ts',
+    file: 'server/push/queue.ts',
     find: '(r) => r.memberId !== message.author?.id,',
     replace: '(r) => r.memberId !== -1,',
     tests: ['test/push/push.test.ts'],
@@ -25,7 +25,7 @@ const MUTATIONS = [
   {
     name: 'telegram-at-most-once',
     rule: 'a Telegram update is applied at most once',
-    file: 'server/telegram/inbound.ts',
+    file: 'server/telegram/updates.ts',
     find: 'if (!bot || bot.update_offset > update.update_id) return false',
     replace: 'if (!bot) return false',
     tests: ['test/telegram/exactly-once.test.ts'],
@@ -57,7 +57,7 @@ const MUTATIONS = [
   {
     name: 'telegram-button-presser',
     rule: 'a Telegram button acts only for the member it was sent to',
-    file: 'server/telegram/inbound.ts',
+    file: 'server/telegram/updates.ts',
     find: 'link.member_id !== action.member_id || ',
     replace: '',
     tests: ['test/telegram/bridge.test.ts'],

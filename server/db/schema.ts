@@ -416,7 +416,8 @@ export interface TelegramSentTable {
 
 export interface TelegramActionTable {
   token: string
-  action: 'ack' | 'post'
+  /** The `action` of the Telegram button registered for it (`ack`, `post`...). */
+  action: string
   member_id: number
   message_id: number | null
   conversation_id: number | null

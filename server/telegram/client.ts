@@ -9,6 +9,7 @@ export type Bot = TelegramBotType
 export type TgUpdate = TelegramBotType.Update
 export type TgMessage = TelegramBotType.Message
 export type TgUser = TelegramBotType.User
+export type TgChat = TelegramBotType.Chat
 
 export const DEFAULT_API_ROOT = 'https://api.telegram.org'
 

@@ -133,7 +133,7 @@ export function registerTelegramRoutes(app: App, telegram: TelegramService): voi
       config: managers,
       schema: { tags, summary: 'Telegram groups linked to channels', response: withErrors({ 200: GroupsSchema }) },
     },
-    async () => telegram.groups(),
+    async () => telegram.groups.list(),
   )
   app.post(
     '/api/telegram/groups/link-code',

@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Test } from 'tap'
-import { buildApp } from '../../server/app'
+import { buildApp, type BuildOptions } from '../../server/app'
 import { loadConfig } from '../../server/config'
 import { ManualClock } from '../../server/shared/clock'
 import type { App } from '../../server/shared/app-types'
@@ -56,10 +56,12 @@ export interface TelegramAppOptions {
   jobIntervalMs?: number
   /** PUBLIC_URL, the app's address in "Open in app" buttons. */
   publicUrl?: string
+  /** Telegram behaviours of a test feature, registered through the bridge's registry. */
+  telegramBehaviours?: BuildOptions['telegramBehaviours']
 }
 
 async function build(dataDir: string, fake: TelegramFake, clock: RunningClock, options: TelegramAppOptions) {
-  const { jobIntervalMs } = options
+  const { jobIntervalMs, telegramBehaviours } = options
   const config = loadConfig({
     DATA_DIR: dataDir,
     TELEGRAM_API_ROOT: fake.apiRoot,
@@ -73,6 +75,7 @@ async function build(dataDir: string, fake: TelegramFake, clock: RunningClock, o
     telegramPollTimeoutS: 1,
     outboxPollMs: 100,
     ...(jobIntervalMs === undefined ? {} : { jobIntervalMs }),
+    ...(telegramBehaviours === undefined ? {} : { telegramBehaviours }),
   })
   await built.app.ready()
   return built

@@ -1,0 +1,225 @@
+/**
+ * What features add to the Telegram bridge: commands (`/board`), callback buttons
+ * (Acknowledge) and how a message of their kind reads in the mirror. buildApp creates one
+ * registry, features register from their own folder, then the bridge is created and adds
+ * its own commands; the bridge never names a feature. Registering a name, a button prefix
+ * or a kind twice throws at start rather than silently overriding.
+ */
+import type TelegramBotType from 'node-telegram-bot-api'
+import type { Actor } from '../auth/actor'
+import type { MessageKind, TelegramActionTable } from '../db/schema'
+import type { AppContext } from '../shared/context'
+import type { MessageView, StoredEvent } from '../shared/events'
+import type { WriteContext } from '../shared/write'
+import type { Selectable } from 'kysely'
+import type { TgMessage } from './client'
+
+export type Keyboard = TelegramBotType.InlineKeyboardButton[][]
+
+/** One change an update makes, inside the transaction that also moves the update offset. */
+export type Step = (w: WriteContext) => Promise<void>
+
+/**
+ * What an update does: reads happen while planning (outside the transaction), the step
+ * inside it; `after` runs after the commit (answering a button press must be quick).
+ */
+export interface Plan {
+  step: Step
+  after?: () => Promise<void>
+}
+
+/** Queues a message to a chat: what the bridge's mirror and a feature's command both use. */
+export interface MirrorSend {
+  chatId: number
+  isGroup: boolean
+  /** The member it is for (their buttons, their access); null in a linked group. */
+  memberId: number | null
+  messageId: number
+  /** Why it goes (`direct`, `mention` and `group` are the bridge's own; features add theirs). */
+  reason: string
+}
+
+/** The mirror's queue, as features see it: all of it runs inside a write. */
+export interface MirrorQueue {
+  /** Queues one message for one chat under `key` (an idempotency key: once per key). */
+  send(w: WriteContext, key: string, send: MirrorSend, ttlMs?: number): Promise<void>
+  /**
+   * Queues one message for each linked member among `memberIds` in the conversation who
+   * wants it now (their mirror setting, mutes unless urgent, the away rule).
+   */
+  sendToMembers(
+    w: WriteContext,
+    options: {
+      key: string
+      conversationId: number
+      memberIds: readonly number[]
+      messageId: number
+      reason: string
+      isUrgent: boolean
+      ttlMs?: number
+    },
+  ): Promise<void>
+  /** Whether a message went (or is about to go) to Telegram, to anyone or to one member. */
+  wasMirrored(w: WriteContext, messageId: number, memberId?: number): Promise<boolean>
+  /**
+   * Replaces the member's buttons on the mirrored message with the kind's `settledButtons`
+   * (a press was answered), and forgets the tokens issued to them for it.
+   */
+  settleButtons(w: WriteContext, messageId: number, memberId: number, ttlMs?: number): Promise<void>
+}
+
+/** Who a button is issued to, and what it stands for. */
+export interface ButtonGrant {
+  memberId: number
+  messageId?: number | null
+  conversationId?: number | null
+  /** What the button's handler needs besides (JSON). */
+  data?: unknown
+}
+
+export interface CommandInput {
+  actor: Actor
+  /** What follows the command, trimmed. */
+  args: string
+  message: TgMessage
+  updateId: number
+  /** The app's services, writing inside this update's transaction. */
+  services(w: WriteContext): AppContext
+  /** A step that answers in this chat. */
+  reply(html: string, keyboard?: Keyboard | null): Step
+  /** Callback data for a registered button, for this member, to put on a reply. */
+  button(w: WriteContext, prefix: string, grant?: Omit<ButtonGrant, 'memberId'>): Promise<string>
+  mirror: MirrorQueue
+}
+
+/** A command in a private chat with a linked member. */
+export interface TelegramCommand {
+  /** Lowercase, without the slash. */
+  name: string
+  /** Shown in Telegram's command menu; left out of the menu when absent. */
+  description?: string
+  /** Its line in /help (`/board – pinned notices`); left out of /help when absent. */
+  help?: string
+  handle(input: CommandInput): Promise<Plan>
+}
+
+export type TelegramAction = Selectable<TelegramActionTable>
+
+export interface ButtonInput {
+  actor: Actor
+  /** The stored action the token stands for, already checked against who pressed. */
+  action: TelegramAction
+  query: TelegramBotType.CallbackQuery
+  updateId: number
+  services(w: WriteContext): AppContext
+  /** After the commit: the little note Telegram shows the presser. */
+  answer(text: string, isAlert?: boolean): () => Promise<void>
+  /** Queues an answer in a chat. */
+  reply(w: WriteContext, chatId: number, html: string): Promise<void>
+  mirror: MirrorQueue
+}
+
+/**
+ * A callback button. The bridge issues its data as `prefix:token`, the token standing for a
+ * stored action of this button's `action` for one member; a press by anyone else, or of a
+ * token of another action, is refused before `handle` is called.
+ */
+export interface TelegramButton {
+  /** The callback data's prefix: letters and digits. */
+  prefix: string
+  /** The name stored with its tokens. */
+  action: string
+  handle(input: ButtonInput): Promise<Plan>
+}
+
+/** What the bridge passes a kind's renderer for one message to one chat. */
+export interface MirrorInput {
+  view: MessageView
+  conversation: { id: number; kind: string; name: string }
+  send: MirrorSend
+  /** The author as the header names them. */
+  who: string
+  timezone: string
+  /** Callback data for one of the registered buttons, for this member and this message. */
+  callbackData(prefix: string): Promise<string>
+}
+
+/**
+ * How a kind's message reads; the bridge adds the quoted reply, attachments and "Open in
+ * app", and says who and where itself when the kind leaves `header` out.
+ */
+export interface MirrorRendering {
+  header?: string
+  /** Plain text; the message's own body when left out. */
+  body?: string
+  /** Rows above "Open in app". */
+  keyboard?: Keyboard
+  /** The page "Open in app" opens, when not the message in its conversation. */
+  appPath?: string
+}
+
+/** How messages of one kind are mirrored. */
+export interface MirrorRenderer {
+  kind: MessageKind
+  /**
+   * The reason a new message of the kind goes to every linked member of its conversation
+   * (a notice on the board), or null for the usual rule (direct messages and mentions).
+   */
+  audience?(view: MessageView, conversation: { kind: string }): string | null
+  /** Urgent messages reach members who muted the conversation. */
+  isUrgent?(view: MessageView): boolean
+  /** Null: this message should no longer go to this chat. */
+  render(input: MirrorInput): Promise<MirrorRendering | null>
+  /** The buttons once the member's press was answered ("Acknowledged ✓"). */
+  settledButtons?(appUrl: string | null): Keyboard
+  /** The kind's own events (a reminder, an acknowledgement), in the transaction that stored them. */
+  onEvent?(w: WriteContext, event: StoredEvent, mirror: MirrorQueue): Promise<void>
+}
+
+export class TelegramRegistry {
+  private readonly commands = new Map<string, TelegramCommand>()
+  private readonly buttons = new Map<string, TelegramButton>()
+  private readonly mirrors = new Map<string, MirrorRenderer>()
+
+  /** Adds a command; the menu and /help list commands in the order they were registered. */
+  registerCommand(command: TelegramCommand): void {
+    if (!/^[a-z0-9_]{1,32}$/.test(command.name)) throw new Error(`Telegram command "/${command.name}" is not valid`)
+    if (this.commands.has(command.name)) throw new Error(`Telegram command "/${command.name}" is registered twice`)
+    this.commands.set(command.name, command)
+  }
+
+  registerButton(button: TelegramButton): void {
+    if (!/^[A-Za-z0-9]{1,8}$/.test(button.prefix)) throw new Error(`Telegram button "${button.prefix}" is not valid`)
+    if (this.buttons.has(button.prefix)) throw new Error(`Telegram button "${button.prefix}" is registered twice`)
+    for (const other of this.buttons.values()) {
+      if (other.action === button.action)
+        throw new Error(`Telegram button action "${button.action}" is registered twice`)
+    }
+    this.buttons.set(button.prefix, button)
+  }
+
+  registerMirror(renderer: MirrorRenderer): void {
+    if (this.mirrors.has(renderer.kind)) throw new Error(`Telegram mirror of "${renderer.kind}" is registered twice`)
+    this.mirrors.set(renderer.kind, renderer)
+  }
+
+  command(name: string): TelegramCommand | undefined {
+    return this.commands.get(name)
+  }
+
+  allCommands(): TelegramCommand[] {
+    return [...this.commands.values()]
+  }
+
+  button(prefix: string): TelegramButton | undefined {
+    return this.buttons.get(prefix)
+  }
+
+  mirror(kind: string): MirrorRenderer | undefined {
+    return this.mirrors.get(kind)
+  }
+
+  allMirrors(): MirrorRenderer[] {
+    return [...this.mirrors.values()]
+  }
+}
