@@ -9,6 +9,12 @@ export const GROUP_WINDOW_MS = 61_000
 export const GROUP_PER_WINDOW = 20
 /** Overall: evenly spaced, 25 a second, so delays on a busy machine cannot bunch 30 into one second. */
 export const GLOBAL_SPACING_MS = 40
+/**
+ * Overall, counted when requests really go out and come back: slots are only plans, and on a
+ * busy machine timers that fire late fire together. A request in flight, or answered within
+ * the last second, counts against this.
+ */
+export const GLOBAL_PER_SECOND = 25
 
 export class SendLimiter {
   private readonly lastSend = new Map<number, number>()
@@ -16,6 +22,8 @@ export class SendLimiter {
   private globalSends: number[] = []
   private readonly blocked = new Map<number, number>()
   private globalBlocked = 0
+  private inFlight = 0
+  private answeredAt: number[] = []
 
   /** The earliest time a message to this chat may go, without reserving it. */
   earliest(chatId: number, isGroup: boolean, now: number): number {
@@ -52,6 +60,25 @@ export class SendLimiter {
     }
     if (isGroup) replace(this.groupSends.get(chatId) ?? [])
     this.lastSend.set(chatId, Math.max(this.lastSend.get(chatId) ?? 0, doneAt))
+  }
+
+  /** How long to wait before one more request may go out at `now` (0: it may go now). */
+  dispatchWait(now: number): number {
+    this.answeredAt = this.answeredAt.filter((t) => t > now - 1000)
+    if (this.inFlight + this.answeredAt.length < GLOBAL_PER_SECOND) return 0
+    // All of them still in flight: look again shortly; else when the oldest answer is a second old.
+    return this.answeredAt.length ? Math.min(...this.answeredAt) + 1000 - now + 1 : 50
+  }
+
+  /** A request goes out now (after `dispatchWait` said 0, in the same tick). */
+  dispatched(): void {
+    this.inFlight++
+  }
+
+  /** The request that went out was answered (or failed) at `now`. */
+  answered(now: number): void {
+    this.inFlight = Math.max(0, this.inFlight - 1)
+    this.answeredAt.push(now)
   }
 
   /** Telegram answered 429: nothing to this chat (or, for a flood, to anyone) before `until`. */

@@ -125,6 +125,11 @@ export class ChatSender {
     }
     const at = this.limiter.reserve(chatId, isGroup, now)
     if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now))
+    // Timers that fired late fire together: the count of requests really out decides.
+    for (let wait = this.limiter.dispatchWait(this.ctx.clock.now()); wait > 0;) {
+      await new Promise((resolve) => setTimeout(resolve, wait))
+      wait = this.limiter.dispatchWait(this.ctx.clock.now())
+    }
     if (this.bridge.isStopping) throw new Deferred(this.ctx.clock.now())
     return at
   }
@@ -132,14 +137,17 @@ export class ChatSender {
   /** Calls Telegram for one chat; a 429 blocks the chat for as long as Telegram says. */
   async call<T>(chatId: number, isGroup: boolean, request: () => Promise<T>): Promise<T> {
     const slot = await this.takeSlot(chatId, isGroup)
+    this.limiter.dispatched()
     try {
       const result = await request()
       this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
+      this.limiter.answered(performance.now())
       this.unreachableStreak = 0
       void this.health.succeeded().catch(() => undefined)
       return result
     } catch (error) {
       this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
+      this.limiter.answered(performance.now())
       const failure = classify(error)
       if (failure.kind === 'rate_limited') {
         this.rateLimitedCount++
