@@ -16,7 +16,7 @@ import { Icon } from '../../ui/icons'
 import { Page } from '../../ui/page'
 import { Attachments } from '../chat/attachments'
 import { chatApi, type AckResult, type MessageView } from '../chat/chat-api'
-import { Markdown, plainPreview } from '../chat/markdown'
+import { Markdown, plainPreview } from '../../lib/markdown'
 import { systemText } from '../chat/message-item'
 import { boardConversation, markReadLocally } from '../chat/store'
 import { formatWhen } from '../chat/time'
@@ -259,7 +259,7 @@ function FeedItem({
           </a>
         ) : null}
         {message.notice ? <p class="feed-notice-title">{message.notice.title}</p> : null}
-        {message.body ? <Markdown text={message.body} context={{ myUsername: me.value?.member.username }} /> : null}
+        {message.body ? <Markdown text={message.body} surface="notice" myUsername={me.value?.member.username} /> : null}
         <Attachments items={message.attachments} />
         {message.reactions.length ? (
           <p class="notice-reactions">

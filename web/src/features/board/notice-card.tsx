@@ -17,7 +17,7 @@ import { toast } from '../../ui/toast'
 import { Attachments } from '../chat/attachments'
 import { EditHistoryDialog } from '../chat/edit-history'
 import { chatApi, type AckReport, type AckResult, type MessageView } from '../chat/chat-api'
-import { Markdown } from '../chat/markdown'
+import { Markdown } from '../../lib/markdown'
 import { formatWhen } from '../chat/time'
 import { EditNoticeDialog } from './notice-form'
 
@@ -120,7 +120,7 @@ export function NoticeCard({
       <h2 class="notice-title" id={titleId}>
         {notice.title}
       </h2>
-      {message.body ? <Markdown text={message.body} context={{ myUsername: me.value?.member.username }} /> : null}
+      {message.body ? <Markdown text={message.body} surface="notice" myUsername={me.value?.member.username} /> : null}
       <Attachments items={message.attachments} />
       <p class="notice-meta">
         {message.author ? <Avatar name={message.author.displayName} size="small" /> : null}

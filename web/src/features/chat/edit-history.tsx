@@ -6,7 +6,7 @@ import { t } from '../../lib/i18n'
 import { Dialog } from '../../ui/dialog'
 import { EmptyState, Loading } from '../../ui/empty-state'
 import { chatApi, type MessageRevision } from './chat-api'
-import { Markdown } from './markdown'
+import { Markdown } from '../../lib/markdown'
 
 export function EditHistoryDialog({ messageId, onClose }: { messageId: number; onClose: () => void }) {
   const [revisions, setRevisions] = useState<MessageRevision[] | null>(null)
@@ -30,7 +30,7 @@ export function EditHistoryDialog({ messageId, onClose }: { messageId: number; o
                 })}
               </p>
               {revision.title ? <strong>{revision.title}</strong> : null}
-              {revision.body ? <Markdown text={revision.body} /> : null}
+              {revision.body ? <Markdown text={revision.body} surface="message" /> : null}
             </li>
           ))}
         </ol>

@@ -1,66 +1,23 @@
 /**
  * One message in a conversation: a bubble (mine on the right), the quoted message it
- * replies to, Markdown body, attachments, time and "edited", reactions, and the action
- * sheet (react, reply, copy, edit, delete) on tap, long press or the ⋯ button. Also the
- * pending messages of the outbox and the system lines (joined, renamed…).
+ * replies to, Markdown body, attachments, time and "edited", reactions; its action sheet
+ * (message-sheet.tsx: react, reply, copy, edit, delete) opens on tap, long press or the ⋯
+ * button. Also the system lines (joined, renamed…).
  */
-import type { ComponentChildren } from 'preact'
 import { useState } from 'preact/hooks'
 import { formatTime } from '../../lib/format'
 import { t } from '../../lib/i18n'
-import { can, me } from '../../lib/session'
+import { me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
-import { copyText } from '../../ui/copy'
-import { Dialog } from '../../ui/dialog'
 import { Icon } from '../../ui/icons'
-import { toast } from '../../ui/toast'
 import { NoticeCard } from '../board/notice-card'
-import { Attachments, LocationChip } from './attachments'
+import { Attachments } from './attachments'
 import { EditHistoryDialog } from './edit-history'
-import type { AckResult, MessageView, ReactionView } from './chat-api'
-import { Markdown, plainPreview } from './markdown'
-import { discard, retry, type PendingSend } from './outbox'
+import type { MessageView, ReactionView } from './chat-api'
+import { Markdown, plainPreview } from '../../lib/markdown'
 import { authorNameOf, memberName, rankOf } from './people'
-
-export const QUICK_EMOJI = [
-  '👍',
-  '❤️',
-  '😂',
-  '😮',
-  '😢',
-  '🙏',
-  '✅',
-  '👀',
-  '🎉',
-  '🔥',
-  '👏',
-  '🥐',
-  '☕',
-  '⚠️',
-  '❌',
-  '💯',
-]
-
-export interface MessageHandlers {
-  onReply: (message: MessageView) => void
-  onEdit: (message: MessageView) => void
-  onDelete: (message: MessageView) => void
-  onReact: (message: MessageView, emoji: string, isOn: boolean) => void
-  onJump: (messageId: number) => void
-  onAcknowledged: (result: AckResult) => void
-}
-
-/** Only the author edits a message (the server refuses anyone else). */
-export function canEdit(message: MessageView): boolean {
-  if (message.kind === 'system' || message.deletedAt !== null) return false
-  return message.author?.id === me.value?.member.id
-}
-
-/** The author deletes their own message; a manager may remove anyone's. */
-export function canDelete(message: MessageView): boolean {
-  if (message.kind === 'system' || message.deletedAt !== null) return false
-  return message.author?.id === me.value?.member.id || can('members.manage')
-}
+import type { MessageHandlers } from './message-actions'
+import { MessageSheet } from './message-sheet'
 
 export function systemText(message: MessageView): string {
   const system = message.system
@@ -244,7 +201,7 @@ export function MessageItem({
           ) : (
             <>
               {message.body ? (
-                <Markdown text={message.body} context={{ myUsername: me.value?.member.username.toLowerCase() }} />
+                <Markdown text={message.body} surface="message" myUsername={me.value?.member.username} />
               ) : null}
               <Attachments items={message.attachments} />
             </>
@@ -313,172 +270,5 @@ function ReplyQuote({
           : title || plainPreview(replyTo.excerpt) || t('chat.attachmentOnly')}
       </span>
     </button>
-  )
-}
-
-function MessageSheet({
-  message,
-  handlers,
-  onHistory,
-  onClose,
-}: {
-  message: MessageView
-  handlers: MessageHandlers
-  onHistory: () => void
-  onClose: () => void
-}) {
-  const myId = me.value?.member.id ?? -1
-  const mine = new Set(message.reactions.filter((r) => r.memberIds.includes(myId)).map((r) => r.emoji))
-  const then = (action: () => void) => () => {
-    onClose()
-    action()
-  }
-  return (
-    <Dialog title={t('chat.messageTitle')} onClose={onClose} label={t('chat.messageSheet')}>
-      <p class="sheet-preview">
-        <strong>{authorNameOf(message)}: </strong>
-        {plainPreview(message.notice?.title ?? message.body).slice(0, 120) || t('chat.attachmentOnly')}
-      </p>
-      <div class="emoji-grid" role="group" aria-label={t('chat.react')}>
-        {QUICK_EMOJI.map((emoji) => (
-          <button
-            key={emoji}
-            type="button"
-            class={mine.has(emoji) ? 'emoji-button emoji-button-on' : 'emoji-button'}
-            aria-pressed={mine.has(emoji) ? 'true' : 'false'}
-            aria-label={t('chat.reactWith', { emoji })}
-            onClick={then(() => handlers.onReact(message, emoji, !mine.has(emoji)))}
-          >
-            {emoji}
-          </button>
-        ))}
-      </div>
-      <div class="sheet-actions">
-        <SheetAction icon="reply" onClick={then(() => handlers.onReply(message))}>
-          {t('chat.reply')}
-        </SheetAction>
-        {message.body ? (
-          <SheetAction
-            icon="copy"
-            onClick={then(
-              () =>
-                void copyText(message.body).then((ok) =>
-                  toast(ok ? t('chat.copied') : t('invite.copyFailed'), ok ? 'success' : 'error'),
-                ),
-            )}
-          >
-            {t('chat.copyText')}
-          </SheetAction>
-        ) : null}
-        {canEdit(message) && message.kind !== 'notice' ? (
-          <SheetAction icon="edit" onClick={then(() => handlers.onEdit(message))}>
-            {t('chat.edit')}
-          </SheetAction>
-        ) : null}
-        {message.editedAt !== null && message.deletedAt === null ? (
-          <SheetAction icon="clock" onClick={then(onHistory)}>
-            {t('chat.editHistory')}
-          </SheetAction>
-        ) : null}
-        {canDelete(message) ? (
-          <SheetAction icon="trash" isDanger onClick={then(() => handlers.onDelete(message))}>
-            {t('chat.delete')}
-          </SheetAction>
-        ) : null}
-      </div>
-    </Dialog>
-  )
-}
-
-function SheetAction({
-  icon,
-  isDanger,
-  onClick,
-  children,
-}: {
-  icon: 'reply' | 'copy' | 'edit' | 'trash' | 'clock'
-  isDanger?: boolean
-  onClick: () => void
-  children: ComponentChildren
-}) {
-  return (
-    <button type="button" class={isDanger ? 'sheet-action sheet-action-danger' : 'sheet-action'} onClick={onClick}>
-      <Icon name={icon} size={20} />
-      <span>{children}</span>
-    </button>
-  )
-}
-
-/** A message still in the outbox: greyed with a clock, or with the server's refusal. */
-export function PendingItem({ item }: { item: PendingSend }) {
-  return (
-    <div class="msg msg-mine msg-pending" data-client-key={item.clientKey} data-testid="pending-message">
-      <div class="msg-main">
-        <div class="msg-bubble">
-          {item.replyTo ? (
-            <span class="msg-quote">
-              <span class="msg-quote-author">{item.replyTo.authorName}</span>
-              <span class="msg-quote-text">{item.replyTo.excerpt}</span>
-            </span>
-          ) : null}
-          {item.body ? <Markdown text={item.body} /> : null}
-          {item.labels.length ? (
-            <div class="atts">
-              {item.labels.map((label, index) => {
-                const input = item.attachments[index]
-                if (input && 'location' in input) {
-                  return (
-                    <LocationChip
-                      key={index}
-                      latitude={input.location.latitude}
-                      longitude={input.location.longitude}
-                      accuracyM={input.location.accuracyM ?? null}
-                    />
-                  )
-                }
-                return (
-                  <span key={index} class="att-file">
-                    <span class="att-file-icon">
-                      <Icon
-                        name={label.kind === 'image' ? 'image' : label.kind === 'audio' ? 'mic' : 'file'}
-                        size={20}
-                      />
-                    </span>
-                    <span class="att-file-text">
-                      <span class="att-file-name">{label.name}</span>
-                    </span>
-                  </span>
-                )
-              })}
-            </div>
-          ) : null}
-          <span class="msg-meta">
-            {item.error ? (
-              <span class="msg-failed">
-                <Icon name="alert" size={14} /> {t('chat.notSent')}
-              </span>
-            ) : (
-              <span class="msg-waiting">
-                <Icon name="clock" size={14} label={t('chat.pending')} />
-                {t('chat.pendingShort')}
-              </span>
-            )}
-          </span>
-        </div>
-        {item.error ? (
-          <div class="msg-pending-actions">
-            <p class="msg-error" role="alert">
-              {item.error}
-            </p>
-            <button type="button" class="button button-ghost button-small" onClick={() => retry(item.clientKey)}>
-              {t('common.retry')}
-            </button>
-            <button type="button" class="button button-ghost button-small" onClick={() => discard(item.clientKey)}>
-              {t('chat.discard')}
-            </button>
-          </div>
-        ) : null}
-      </div>
-    </div>
   )
 }

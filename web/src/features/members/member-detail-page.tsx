@@ -1,7 +1,6 @@
 /** /members/:id — one member: profile, role and permissions, approval, deactivation. */
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { api, ApiError, type MemberDetail, type Role } from '../../lib/api'
-import { systemApi } from '../../lib/api-system'
 import { errorMessage } from '../../lib/errors'
 import { formatDate, formatDateTime } from '../../lib/format'
 import { t } from '../../lib/i18n'
@@ -10,7 +9,7 @@ import { navigate } from '../../lib/router'
 import { me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
 import { Button } from '../../ui/button'
-import { confirm, Dialog } from '../../ui/dialog'
+import { confirm } from '../../ui/dialog'
 import { EmptyState, Loading } from '../../ui/empty-state'
 import { CheckField, FormError, SelectField } from '../../ui/field'
 import { Page, Section } from '../../ui/page'
@@ -18,6 +17,7 @@ import { toast } from '../../ui/toast'
 import '../system/system.css'
 import { assignableRoles, canManage, PERMISSIONS, roleDefaults, type Permission } from './access'
 import { permissionText, roleLabel, statusLabel } from './labels'
+import { EraseAction } from './erase-action'
 
 export function MemberDetailPage({ id }: { id: number }) {
   const [member, setMember] = useState<MemberDetail | null>(null)
@@ -331,86 +331,6 @@ function StatusActions({ member, onChanged }: { member: MemberDetail; onChanged:
           {isDeactivated ? t('member.reactivate') : t('member.deactivate')}
         </Button>
       </div>
-    </Section>
-  )
-}
-
-/** What erasing leaves behind: the server renames the account to this. */
-const formerName = (member: MemberDetail) => `Former member ${member.id}`
-const isErased = (member: MemberDetail) => new RegExp(`^former-${member.id}(-\\d+)?$`, 'i').test(member.username)
-
-/** For owners, on a deactivated member: erase their personal data, after a confirmation that spells it out. */
-function EraseAction({ member, onChanged }: { member: MemberDetail; onChanged: (member: MemberDetail) => void }) {
-  const [isAsking, setAsking] = useState(false)
-  const [isUnderstood, setUnderstood] = useState(false)
-  const [isBusy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const former = formerName(member)
-
-  if (isErased(member)) {
-    return (
-      <Section title={t('member.eraseSection')} id="erase">
-        <p class="card-text">{t('member.erasedNote')}</p>
-      </Section>
-    )
-  }
-
-  const close = () => {
-    if (isBusy) return
-    setAsking(false)
-    setUnderstood(false)
-    setError(null)
-  }
-  const erase = async () => {
-    setBusy(true)
-    setError(null)
-    try {
-      const updated = await systemApi.eraseMember(member.id)
-      setAsking(false)
-      onChanged(updated)
-      toast(t('member.erased', { former: updated.displayName }))
-    } catch (caught) {
-      setError(errorMessage(caught))
-    } finally {
-      setBusy(false)
-    }
-  }
-
-  return (
-    <Section title={t('member.eraseSection')} id="erase" class="card-danger">
-      <p class="card-text">{t('member.eraseExplain', { former })}</p>
-      <div class="form-actions">
-        <Button variant="danger" onClick={() => setAsking(true)}>
-          {t('member.erase')}
-        </Button>
-      </div>
-      {isAsking ? (
-        <Dialog
-          title={t('member.eraseTitle', { name: member.displayName })}
-          onClose={close}
-          footer={
-            <>
-              <Button onClick={close} disabled={isBusy}>
-                {t('common.cancel')}
-              </Button>
-              <Button variant="danger" isBusy={isBusy} disabled={!isUnderstood} onClick={() => void erase()}>
-                {t('member.erase')}
-              </Button>
-            </>
-          }
-        >
-          <p class="card-text">{t('member.eraseWhat')}</p>
-          <ul class="erase-list">
-            <li>{t('member.eraseName', { former })}</li>
-            <li>{t('member.eraseDetails')}</li>
-            <li>{t('member.eraseMessages')}</li>
-            <li>{t('member.eraseNoSignIn')}</li>
-          </ul>
-          <p class="erase-undo">{t('member.eraseUndo')}</p>
-          <CheckField label={t('member.eraseUnderstand')} checked={isUnderstood} onChecked={setUnderstood} />
-          <FormError message={error} />
-        </Dialog>
-      ) : null}
     </Section>
   )
 }

@@ -227,7 +227,11 @@ export function PageEditorPage({ id }: { id: number | null }) {
             />
             {isPreview ? (
               <div class="editor-preview" data-testid="page-preview">
-                {draft.body.trim() ? <Markdown text={draft.body} /> : <p class="muted">{t('pages.empty')}</p>}
+                {draft.body.trim() ? (
+                  <Markdown text={draft.body} surface="page" />
+                ) : (
+                  <p class="muted">{t('pages.empty')}</p>
+                )}
               </div>
             ) : null}
             <p class="field-hint" id={`${bodyId}-hint`}>

@@ -153,7 +153,11 @@ export function RevisionPage({ id, revisionId }: { id: number; revisionId: numbe
     >
       <p class="notice notice-warning">{t('pages.oldVersionNote')}</p>
       <article class="card page-article">
-        {revision.body.trim() ? <Markdown text={revision.body} /> : <p class="muted">{t('pages.empty')}</p>}
+        {revision.body.trim() ? (
+          <Markdown text={revision.body} surface="page" />
+        ) : (
+          <p class="muted">{t('pages.empty')}</p>
+        )}
       </article>
     </Page>
   )

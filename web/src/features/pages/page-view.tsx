@@ -135,7 +135,7 @@ export function PageViewPage({ id }: { id: number }) {
       }
     >
       <article class="card page-article">
-        {page.body.trim() ? <Markdown text={page.body} /> : <p class="muted">{t('pages.empty')}</p>}
+        {page.body.trim() ? <Markdown text={page.body} surface="page" /> : <p class="muted">{t('pages.empty')}</p>}
       </article>
     </Page>
   )

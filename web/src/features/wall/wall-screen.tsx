@@ -10,9 +10,8 @@ import type { AttachmentView } from '../../../../server/realtime/events'
 import type { DirectoryEntry, MessageView, PageView, WallFeed } from '../../lib/api-wall'
 import { isShowableTime, NO_TIME } from '../../lib/format'
 import { locale, t } from '../../lib/i18n'
-import { markdownBlocks } from '../../lib/markdown'
+import { Markdown, markdownBlocks } from '../../lib/markdown'
 import { Avatar } from '../../ui/avatar'
-import { inline } from '../chat/markdown'
 import { QrImage } from '../../ui/qr-image'
 import { knownZone, shopTimeOf, WallClock } from './wall-clock'
 import { PageDots, Pager, Region, useRotation, useTick, type Rotation } from './wall-pager'
@@ -81,7 +80,7 @@ function UrgentBanner({ notices, tick }: { notices: MessageView[]; tick: number 
       <span class="wall-urgent-tag">{t('wall.urgent')}</span>
       <div class="wall-urgent-main">
         <p class="wall-urgent-title">{notice.notice.title}</p>
-        {notice.body ? <p class="wall-urgent-body">{inline(notice.body)}</p> : null}
+        {notice.body ? <Markdown text={notice.body} surface="wall" class="wall-urgent-body" /> : null}
       </div>
       <div class="wall-urgent-side">
         <AckProgress count={notice.notice.ackCount} total={notice.notice.ackTotal} />
@@ -99,7 +98,7 @@ function NoticeCard({ message, timeZone, now }: { message: MessageView; timeZone
     <article class={photos.length ? 'wall-notice wall-notice-photo' : 'wall-notice'} data-testid="wall-notice">
       <div class="wall-notice-text">
         <h3 class="wall-notice-title">{notice?.title ?? ''}</h3>
-        {message.body ? <p class="wall-notice-body">{inline(message.body)}</p> : null}
+        {message.body ? <Markdown text={message.body} surface="wall" class="wall-notice-body" /> : null}
         <p class="wall-meta">
           {message.author?.displayName ?? t('wall.someone')} · {whenPosted(message.createdAt, timeZone, now)}
         </p>
@@ -124,7 +123,7 @@ function BoardMessage({ message, timeZone, now }: { message: MessageView; timeZo
         {whenPosted(message.createdAt, timeZone, now)}
       </p>
       {message.notice ? <p class="wall-message-title">{message.notice.title}</p> : null}
-      {message.body ? <p class="wall-message-body">{inline(message.body)}</p> : null}
+      {message.body ? <Markdown text={message.body} surface="wall" class="wall-message-body" /> : null}
       {photos.length ? (
         <div class="wall-thumbs">
           {photos.slice(0, 3).map((photo) => (
@@ -156,7 +155,7 @@ function InfoPage({ page, rotation }: { page: PageView; rotation: Rotation }) {
       <h3 key="title" class="wall-info-title">
         {page.title}
       </h3>,
-      ...markdownBlocks(page.body, { headingBase: 4 }),
+      ...markdownBlocks(page.body, { surface: 'wall' }),
     ],
     [page.title, page.body],
   )

@@ -1,0 +1,107 @@
+/** The bar above a conversation: back, who or what it is, presence or topic, search, mute and people. */
+import { useEffect, useRef } from 'preact/hooks'
+import { t, tn } from '../../lib/i18n'
+import { hasNavigated } from '../../lib/router'
+import { Avatar } from '../../ui/avatar'
+import { Button } from '../../ui/button'
+import { EmptyState } from '../../ui/empty-state'
+import { Icon } from '../../ui/icons'
+import { MuteButton } from '../notifications/mute-button'
+import type { ConversationDetail } from './chat-api'
+import { otherPeople } from './people'
+import { PresenceDot, presenceText } from './presence'
+
+export function ConvHeader({
+  detail,
+  title,
+  onPeople,
+}: {
+  detail: ConversationDetail | null
+  title: string
+  onPeople: () => void
+}) {
+  const heading = useRef<HTMLHeadingElement>(null)
+  const hasTitle = !!detail
+  useEffect(() => {
+    // Screen readers hear which conversation opened after an in-app navigation.
+    if (hasTitle && hasNavigated) heading.current?.focus({ preventScroll: true })
+  }, [hasTitle])
+  const others = detail?.kind === 'direct' ? otherPeople(detail) : []
+  const single = others.length === 1 ? others[0] : undefined
+  const subtitle = !detail
+    ? ''
+    : detail.kind === 'board'
+      ? t('chat.boardSubtitle')
+      : single
+        ? presenceText(single.id)
+        : detail.kind === 'channel'
+          ? detail.topic || tn('chat.memberCount', detail.memberCount)
+          : tn('chat.memberCount', detail.memberCount)
+  return (
+    <header class="conv-header">
+      <a class="icon-button conv-back" href="/chat" aria-label={t('chat.backToList')}>
+        <Icon name="chevronLeft" size={24} />
+      </a>
+      {single ? (
+        <span class="avatar-with-dot">
+          <Avatar name={single.displayName} size="small" />
+          <PresenceDot memberId={single.id} />
+        </span>
+      ) : detail ? (
+        <span class="conv-icon conv-icon-small">
+          <Icon
+            name={
+              detail.kind === 'board'
+                ? 'board'
+                : detail.kind === 'direct'
+                  ? 'users'
+                  : detail.isPrivate
+                    ? 'lock'
+                    : 'hash'
+            }
+            size={18}
+          />
+        </span>
+      ) : null}
+      <div class="conv-titles">
+        <h1 class="conv-title" tabIndex={-1} ref={heading}>
+          {title}
+        </h1>
+        {subtitle ? <p class="conv-sub">{subtitle}</p> : null}
+      </div>
+      {detail ? (
+        <a class="icon-button" href={`/search?c=${detail.id}`} aria-label={t('chat.searchHere')}>
+          <Icon name="search" size={22} />
+        </a>
+      ) : null}
+      {detail ? <MuteButton conversationId={detail.id} /> : null}
+      {detail && detail.kind !== 'board' ? (
+        <button type="button" class="icon-button" aria-label={t('chat.peopleIn', { name: title })} onClick={onPeople}>
+          <Icon name="users" size={22} />
+        </button>
+      ) : null}
+    </header>
+  )
+}
+
+/** A conversation that could not be opened: its error and a retry, under a plain header. */
+export function ConversationError({ error, onRetry }: { error: string; onRetry: () => void }) {
+  return (
+    <div class="conv">
+      <ConvHeader detail={null} title={t('chat.title')} onPeople={() => undefined} />
+      <div class="conv-error">
+        <EmptyState
+          icon="alert"
+          title={t('chat.cannotOpen')}
+          action={
+            <Button icon="refresh" onClick={onRetry}>
+              {t('common.retry')}
+            </Button>
+          }
+        >
+          {error}
+        </EmptyState>
+      </div>
+    </div>
+  )
+}
