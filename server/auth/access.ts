@@ -9,7 +9,7 @@
  * - `pending`: a session whose member may still be waiting for approval;
  * - `member` (default): an active member.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { AppContext } from '../shared/context'
 import { conflict, forbidden, unauthorized } from '../shared/errors'
 import type { Actor } from './actor'
@@ -19,6 +19,15 @@ import { isSetupDone, resolveSession } from './service'
 
 export type Access = 'always' | 'public' | 'pending' | 'member'
 
+/** One route's declared access; `access` is what applies (the default filled in). */
+export interface DeclaredAccess {
+  method: string
+  url: string
+  access: Access
+  permission: Permission | null
+  isOwnerOnly: boolean
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access
@@ -27,6 +36,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: Actor | null
+  }
+  interface FastifyInstance {
+    /** Every route with the access it declares, as registered: for sweeps that check each. */
+    declaredAccess(): readonly DeclaredAccess[]
   }
 }
 
@@ -50,6 +63,21 @@ export function declareAccessOfScope(scope: FastifyInstance, access: Access): vo
 export function registerAccess(app: FastifyInstance, ctx: AppContext): void {
   let isSetup = false
   app.decorateRequest('actor', null)
+  // Read when asked, not when registered: hooks of a plugin's own scope run later and may
+  // still fill in the access of its routes (the web app's static files).
+  const routes: RouteOptions[] = []
+  app.addHook('onRoute', (route) => void routes.push(route))
+  app.decorate('declaredAccess', () =>
+    routes.flatMap((route) =>
+      [route.method].flat().map((method) => ({
+        method,
+        url: route.url,
+        access: route.config?.access ?? 'member',
+        permission: route.config?.permission ?? null,
+        isOwnerOnly: route.config?.ownerOnly === true,
+      })),
+    ),
+  )
   app.addHook('onRequest', async (request) => {
     // No route matched: the not-found handler answers, and it reveals nothing.
     if (request.is404) return
