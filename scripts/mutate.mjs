@@ -55,6 +55,22 @@ const MUTATIONS = [
     tests: ['test/conversations/messages.test.ts'],
   },
   {
+    name: 'edit-author-only',
+    rule: 'only the author edits a message (a manager may not rewrite it)',
+    file: 'server/conversations/messages-service.ts',
+    find: '    assertAuthor(actor, message)\n',
+    replace: '',
+    tests: ['test/security/edits.test.ts'],
+  },
+  {
+    name: 'replay-readable',
+    rule: 'a replayed clientKey shows the message only to someone who may still read it',
+    file: 'server/conversations/messages-service.ts',
+    find: '      await requireReadable(w.trx, actor, conversationId)\n      const [view] = await hydrateMessages',
+    replace: '      const [view] = await hydrateMessages',
+    tests: ['test/security/replay.test.ts'],
+  },
+  {
     name: 'telegram-button-presser',
     rule: 'a Telegram button acts only for the member it was sent to',
     file: 'server/telegram/updates.ts',
