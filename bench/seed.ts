@@ -73,13 +73,25 @@ export async function seed(dataDir: string, members: number): Promise<Seeded> {
   return { tokens, channelId: channel.id }
 }
 
-export async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
+export interface StartOptions {
+  /** Extra Node flags before the script (BENCH_NODE_ARGS by default). */
+  nodeArgs?: string[]
+  /** An IPC channel to the server process (for a probe loaded with --import). */
+  ipc?: boolean
+}
+
+/**
+ * Starts the built server and resolves once /healthz answers. BENCH_SERVER picks another
+ * build (to compare two builds back to back) and BENCH_NODE another Node binary.
+ */
+export async function startServer(dataDir: string, port: number, options: StartOptions = {}): Promise<ChildProcess> {
+  const nodeArgs = options.nodeArgs ?? process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
   const child = spawn(
-    process.execPath,
-    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'dist/server.js')],
+    process.env.BENCH_NODE ?? process.execPath,
+    [...nodeArgs, process.env.BENCH_SERVER ?? path.join(root, 'dist/server.js')],
     {
       env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', 'inherit', ...(options.ipc ? (['ipc'] as const) : [])],
     },
   )
   for (let i = 0; i < 100; i++) {

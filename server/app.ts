@@ -8,11 +8,16 @@ import path from 'node:path'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import fastifyCookie from '@fastify/cookie'
 import fastifyRateLimit from '@fastify/rate-limit'
-import fastifyStatic from '@fastify/static'
-import fastifySwagger from '@fastify/swagger'
 import fastifyWebsocket from '@fastify/websocket'
 import type { Config } from './config'
-import { migrateToLatest, openDatabase, pendingMigrations, quickCheck } from './db/database'
+import {
+  consumeCleanClose,
+  markClosedCleanly,
+  migrateToLatest,
+  openDatabase,
+  pendingMigrations,
+  quickCheck,
+} from './db/database'
 import { backUpAndPrune, isBackupRunning, listBackups, removeInterruptedBackups, takeBackup } from './backup/service'
 import { systemClock, type Clock } from './shared/clock'
 import { createWriter } from './shared/write'
@@ -20,7 +25,8 @@ import { AppError } from './shared/errors'
 import { ErrorBody } from './shared/schemas'
 import type { App } from './shared/app-types'
 import type { AppContext } from './shared/context'
-import { createValidatorCompiler } from './http/validation'
+import { createSerializerCompiler, createValidatorCompiler } from './http/validation'
+import { recordRoutesForOpenApi } from './http/openapi'
 import { registerSecurity } from './http/security'
 import { registerErrorHandling } from './http/errors'
 import { registerDefaultWriteLimits } from './http/rate-limits'
@@ -54,7 +60,8 @@ import { registerMetrics } from './system/metrics'
 import { registerWallRoutes } from './wall/routes'
 import { registerDirectoryRoutes } from './directory/routes'
 import { registerPageRoutes } from './pages/routes'
-import { declareAccessOfScope, registerAccess } from './auth/access'
+import { registerAccess } from './auth/access'
+import { registerWeb } from './http/web'
 import { LoginThrottle } from './auth/throttle'
 import { registerAuthRoutes } from './auth/routes'
 import { registerMemberRoutes } from './auth/members-routes'
@@ -89,6 +96,8 @@ export interface BuildOptions {
   telegramPollTimeoutS?: number
   /** For tests: Telegram behaviours of a test feature, registered after the app's own. */
   telegramBehaviours?: (registry: TelegramRegistry) => void
+  /** For tests: a message kind of their own, registered where a feature's would be. */
+  messageKinds?: (kinds: MessageKinds) => void
   /** For load tests that play a shop's week in a minute: false lifts the per-route rate limits. */
   rateLimits?: boolean
   /** For tests: how much disk is free (the System page warns under 1 GB); statfs by default. */
@@ -126,8 +135,12 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     )
   }
 
-  const { db, sqlite } = openDatabase(path.join(config.dataDir, 'backboard.db'))
-  const damage = quickCheck(sqlite)
+  const dbFile = path.join(config.dataDir, 'backboard.db')
+  // quick_check reads every page (about a second per 20 MB on a loaded Pi), so like fsck it
+  // runs after a crash or power cut, or when anything else touched the file since we closed it.
+  const isCleanRestart = consumeCleanClose(dbFile)
+  const { db, sqlite } = openDatabase(dbFile)
+  const damage = isCleanRestart ? [] : quickCheck(sqlite)
   if (damage.length) {
     throw new Error(
       `the database is damaged (${damage.slice(0, 3).join('; ')}). Restore a backup: node dist/server.js restore <backup folder>`,
@@ -156,6 +169,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // this order: notices (tasks, customer messages and cards join here).
   const kinds = new MessageKinds()
   registerNoticeKind(kinds)
+  options.messageKinds?.(kinds)
   // Presence and the outbox need the context they are part of: they are plugged in next.
   const base: Omit<AppContext, 'presence' | 'outbox'> = {
     config,
@@ -183,6 +197,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // Only JSON bodies: a cross-site HTML form cannot send one without a CORS preflight.
   app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorBody)
+  app.setSerializerCompiler(createSerializerCompiler({ Error: ErrorBody }))
   registerErrorHandling(app)
   registerSecurity(app, config.publicUrl)
 
@@ -199,12 +214,15 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),
       }),
   })
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Backboard', version: VERSION, description: "The shop's noticeboard and chat." },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'bb_session' } } },
-      security: [{ session: [] }],
+  const openApiDocument = recordRoutesForOpenApi(app, {
+    sharedSchemas: [ErrorBody],
+    swagger: {
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: 'Backboard', version: VERSION, description: "The shop's noticeboard and chat." },
+        components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'bb_session' } } },
+        security: [{ session: [] }],
+      },
     },
   })
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } })
@@ -220,7 +238,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
       return reply.status(503).send({ code: 'database_unavailable', message: 'The database does not answer.' })
     }
   })
-  app.get('/api/openapi.json', { config: { access: 'always' }, schema: { hide: true } }, async () => app.swagger())
+  app.get('/api/openapi.json', { config: { access: 'always' }, schema: { hide: true } }, () => openApiDocument())
 
   registerAuthRoutes(app, ctx, throttle)
   registerMemberRoutes(app, ctx)
@@ -311,6 +329,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     // Fold the WAL back into the database so the file on disk is complete by itself.
     sqlite.pragma('wal_checkpoint(TRUNCATE)')
     await db.destroy()
+    markClosedCleanly(dbFile)
   })
   return { app, ctx }
 }
@@ -320,53 +339,4 @@ function buildVersion(webRoot: string | null): string {
   const index = webRoot ? path.join(webRoot, 'index.html') : null
   if (!index || !fs.existsSync(index)) return VERSION
   return `${VERSION}+${createHash('sha256').update(fs.readFileSync(index)).digest('hex').slice(0, 12)}`
-}
-
-/** Serves the built web app, with the SPA's index.html for any unknown non-API path. */
-function registerWeb(app: App, webRoot: string | null): void {
-  if (!webRoot || !fs.existsSync(path.join(webRoot, 'index.html'))) return
-  const root = path.resolve(webRoot)
-  const indexHtml = fs.readFileSync(path.join(root, 'index.html'))
-  void app.register(async (web) => {
-    // The static plugin registers one route per file and takes no route config: the web
-    // app is open to all, and this scope holds nothing else.
-    declareAccessOfScope(web, 'always')
-    await web.register(fastifyStatic, {
-      root,
-      wildcard: false,
-      index: false,
-      // Ours below, not the plugin's `public, max-age=0`, which it would write over them.
-      cacheControl: false,
-      setHeaders: (res, filePath) => {
-        const isHashed = filePath.includes(`${path.sep}assets${path.sep}`)
-        res.setHeader('cache-control', isHashed ? 'public, max-age=31536000, immutable' : 'no-cache')
-      },
-    })
-    web.get('/*', { config: { access: 'always' }, schema: { hide: true } }, async (request, reply) => {
-      // The path as the router would read it: `/%61pi/x`, `//api/x`, `/api/./x` and `/API/x`
-      // are API paths too, and get a JSON 404 rather than the app's page.
-      const urlPath = readablePath(request.url)
-      const lower = urlPath.toLowerCase()
-      if (lower === '/api' || lower.startsWith('/api/') || lower === '/ws' || lower === '/metrics') {
-        return reply.status(404).send({ code: 'not_found', message: `No route GET ${urlPath}.` })
-      }
-      const file = path.join(root, urlPath)
-      if (file.startsWith(root + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile()) {
-        return reply.sendFile(path.relative(root, file))
-      }
-      return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml)
-    })
-  })
-}
-
-/** A URL's path decoded, with `.`, `..` and repeated slashes resolved; never above `/`. */
-function readablePath(url: string): string {
-  const raw = url.split('?')[0] ?? '/'
-  let decoded = raw
-  try {
-    decoded = decodeURIComponent(raw)
-  } catch {
-    // A malformed escape: read the path as it came.
-  }
-  return path.posix.normalize(`/${decoded.replace(/\\/g, '/')}`)
 }

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
+import { compression, defineAlgorithm } from 'vite-plugin-compression2'
+import zlib from 'node:zlib'
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url))
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -9,6 +11,18 @@ export default defineConfig({
   root: webRoot,
   publicDir: 'public',
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  plugins: [
+    // Compressed once here, at the highest levels, so the server only picks a file: a Pi
+    // never spends a request's time compressing, and phones download a third of the bytes.
+    compression({
+      include: /\.(html|js|css|svg|webmanifest)$/,
+      algorithms: [
+        defineAlgorithm('brotliCompress', { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
+        defineAlgorithm('gzip', { level: 9 }),
+      ],
+      logLevel: 'silent',
+    }),
+  ],
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

@@ -3,7 +3,6 @@
  * shown as QR codes. Newcomers wait as pending until a manager approves them, unless the
  * shop approves automatically.
  */
-import QRCode from 'qrcode'
 import type { AppContext } from '../shared/context'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../shared/errors'
 import { hashToken, randomToken, readableCode } from '../shared/tokens'
@@ -44,7 +43,9 @@ export function joinUrl(origin: string, code: string): string {
   return `${origin}/join/${encodeURIComponent(code)}`
 }
 
-export function qrSvg(text: string): Promise<string> {
+export async function qrSvg(text: string): Promise<string> {
+  // Loaded when an invite is first shown, not at start: most requests never draw one.
+  const { default: QRCode } = await import('qrcode')
   return QRCode.toString(text, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' })
 }
 
@@ -163,8 +164,15 @@ export interface JoinInfo {
 }
 
 const invalidCode = () => notFound('invalid_join_code', 'That join link is not valid. Ask a manager for a new one.')
+const expiredCode = () =>
+  new AppError(410, 'join_link_expired', 'That join link has expired. Ask a manager for a new one.')
+/** Told apart from expiry: the person holding it was not late, the places ran out. */
 const usedUpCode = () =>
-  new AppError(410, 'join_link_expired', 'That join link has expired or been used up. Ask a manager for a new one.')
+  new AppError(
+    410,
+    'join_link_used_up',
+    'That join link has been used up: as many people have joined with it as it was made for. Ask a manager for a new one.',
+  )
 
 /** What a join link leads to, for the join page. Does not reveal anything else. */
 export async function describeJoinCode(ctx: AppContext, code: string): Promise<JoinInfo> {
@@ -173,7 +181,8 @@ export async function describeJoinCode(ctx: AppContext, code: string): Promise<J
   const invite = await repo.selectInviteByCode(ctx.db, code.toUpperCase())
   if (!invite) throw invalidCode()
   const now = ctx.clock.now()
-  if (invite.revoked_at !== null || invite.expires_at <= now || invite.uses >= invite.max_uses) throw usedUpCode()
+  if (invite.revoked_at !== null || invite.expires_at <= now) throw expiredCode()
+  if (invite.uses >= invite.max_uses) throw usedUpCode()
   return { shopName: shop.name, role: invite.role, via: 'invite' }
 }
 
@@ -208,7 +217,10 @@ export async function join(ctx: AppContext, input: JoinInput, meta: RequestMeta)
         const invite = await repo.selectInviteByCode(w.trx, code)
         if (!invite) throw invalidCode()
         // Counts the use atomically, so an invite for one person admits one person.
-        if (!(await repo.useInvite(w.trx, invite.id, w.now))) throw usedUpCode()
+        if (!(await repo.useInvite(w.trx, invite.id, w.now))) {
+          const isLate = invite.revoked_at !== null || invite.expires_at <= w.now
+          throw isLate ? expiredCode() : usedUpCode()
+        }
         role = invite.role
         inviteId = invite.id
       }

@@ -5,7 +5,7 @@ import type { AppContext } from '../shared/context'
 import { Ok, withErrors, IdParams } from '../shared/schemas'
 import { requireShop } from '../settings/service'
 import { actorOf } from './access'
-import { clearSessionCookie, readDeviceCookie, setDeviceCookie, setSessionCookie } from './cookies'
+import { clearSessionCookie, readDeviceCookie, readSessionCookie, setDeviceCookie, setSessionCookie } from './cookies'
 import * as auth from './service'
 import { LoginBody, MeResponse, PasswordBody, SessionSchema, SetupBody, SetupStatus } from './schemas'
 import type { LoginThrottle } from './throttle'
@@ -27,7 +27,13 @@ export function registerAuthRoutes(app: App, ctx: AppContext, throttle: LoginThr
       config: { access: 'always' },
       schema: { tags: ['setup'], summary: 'Whether first-run setup is still needed', response: { 200: SetupStatus } },
     },
-    async () => ({ isSetupRequired: !(await auth.isSetupDone(ctx)), version: ctx.version }),
+    async (request) => {
+      // Whether this browser holds a live session: a signed-out app then shows the sign-in
+      // page without first asking /api/me for a 401 that every browser logs as an error.
+      const token = readSessionCookie(request)
+      const hasSession = token ? (await auth.resolveSession(ctx, token, request.ip)) !== null : false
+      return { isSetupRequired: !(await auth.isSetupDone(ctx)), hasSession, version: ctx.version }
+    },
   )
 
   app.post(

@@ -38,7 +38,12 @@ export const MeResponse = Type.Object({
   sessionId: Type.Integer(),
 })
 
-export const SetupStatus = Type.Object({ isSetupRequired: Type.Boolean(), version: Type.String() })
+export const SetupStatus = Type.Object({
+  isSetupRequired: Type.Boolean(),
+  /** Whether the request carries a session that is still valid. */
+  hasSession: Type.Boolean(),
+  version: Type.String(),
+})
 
 export const SetupBody = Body({
   shopName: Type.String({ minLength: 1, maxLength: 80 }),

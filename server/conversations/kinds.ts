@@ -5,6 +5,7 @@
  * kind. Registering the same kind twice throws at start rather than silently overriding.
  */
 import type { Kysely, Selectable } from 'kysely'
+import { Type, type TSchema } from 'typebox'
 import type { Actor } from '../auth/actor'
 import type { DB, MessageKind, MessageTable } from '../db/schema'
 import type { MessageView } from '../shared/events'
@@ -30,6 +31,11 @@ export interface MessageKindSpec<F extends KindField = KindField> {
   kind: MessageKind
   /** The view field the kind fills in for its messages; null on messages of other kinds. */
   field: F
+  /**
+   * The field's shape on the wire (not null): the API's message schema is the core fields plus
+   * each registered kind's, so a new kind adds its field without touching conversations/.
+   */
+  schema: TSchema
   /**
    * Loads the kind's field for a batch of its own messages (never others'), in a few queries
    * for the whole batch. `db` is the caller's connection or transaction. The result may
@@ -120,6 +126,13 @@ export class MessageKinds {
 
   searchText(view: MessageView): string {
     return this.specs.get(view.kind)?.searchText?.(view) ?? ''
+  }
+
+  /** Each registered kind's view field as it appears on the wire: its schema, or null. */
+  viewFieldSchemas(): Record<string, TSchema> {
+    const fields: Record<string, TSchema> = {}
+    for (const spec of this.specs.values()) fields[spec.field] = Type.Union([spec.schema, Type.Null()])
+    return fields
   }
 
   notification(view: MessageView): KindNotification | null {

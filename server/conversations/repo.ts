@@ -171,6 +171,14 @@ export function selectConversationsOf(db: Kysely<DB>, memberId: number) {
         .whereRef('m.id', '>', 'cm.last_read_id')
         .where('m.deleted_at', 'is', null)
         .as('mentions'),
+      // The list previews the latest message still there; system lines say nothing of it.
+      eb
+        .selectFrom('message as m')
+        .select((m) => m.fn.max('m.id').as('id'))
+        .whereRef('m.conversation_id', '=', 'c.id')
+        .where('m.deleted_at', 'is', null)
+        .where('m.kind', '!=', 'system')
+        .as('last_shown_id'),
     ])
     .orderBy(sql`coalesce(c.last_message_at, c.created_at)`, 'desc')
     .execute()

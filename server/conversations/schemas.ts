@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { Body, EpochMs } from '../shared/schemas'
+import type { MessageKinds } from './kinds'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -35,6 +36,21 @@ export const ConversationListItemSchema = Type.Object({
   lastReadId: Type.Integer(),
   isAdmin: Type.Boolean(),
   mutedUntil: Nullable(Type.Number()),
+  lastMessage: Nullable(
+    Type.Object({
+      id: Type.Integer(),
+      author: Nullable(Type.Object({ id: Type.Integer(), displayName: Type.String() })),
+      preview: Type.String(),
+      kind: Type.Union([
+        Type.Literal('text'),
+        Type.Literal('notice'),
+        Type.Literal('system'),
+        Type.Literal('task'),
+        Type.Literal('card'),
+      ]),
+      at: Type.Number(),
+    }),
+  ),
 })
 
 export const ConversationDetailSchema = Type.Object({
@@ -78,19 +94,11 @@ export const ReactionSchema = Type.Object({
   memberIds: Type.Array(Type.Integer()),
 })
 
-export const NoticeSchema = Type.Object({
-  title: Type.String(),
-  isUrgent: Type.Boolean(),
-  mustAcknowledge: Type.Boolean(),
-  acknowledgeBy: Nullable(Type.Number()),
-  expiresAt: Nullable(Type.Number()),
-  isPinned: Type.Boolean(),
-  pinOrder: Type.Number(),
-  ackCount: Type.Integer(),
-  ackTotal: Type.Integer(),
-})
-
-export const MessageSchema = Type.Object({
+/**
+ * The fields every message has on the wire. A kind's own field (a notice's `notice`) comes
+ * from the kind registry: see `messageSchema`.
+ */
+export const messageCoreFields = {
   id: Type.Integer(),
   conversationId: Type.Integer(),
   kind: Type.Union([
@@ -113,15 +121,22 @@ export const MessageSchema = Type.Object({
   attachments: Type.Array(AttachmentSchema),
   reactions: Type.Array(ReactionSchema),
   mentionIds: Type.Array(Type.Integer()),
-  notice: Nullable(NoticeSchema),
   system: Nullable(Type.Object({ action: Type.String(), actorName: Type.String(), detail: Type.String() })),
   guest: Nullable(Type.Object({ name: Type.String() })),
   via: Nullable(Type.Literal('telegram')),
-})
+}
+
+/** A message on the wire: the core fields and each registered kind's field (null on other kinds' messages). */
+export function messageSchema(kinds: MessageKinds) {
+  return Type.Object({ ...messageCoreFields, ...kinds.viewFieldSchemas() })
+}
 
 export const MyAcksSchema = Type.Array(Type.Object({ messageId: Type.Integer(), at: Type.Number() }))
 
-export const HistorySchema = Type.Object({ messages: Type.Array(MessageSchema), acknowledged: MyAcksSchema })
+/** A page of history for the web app: its messages and the reader's own acknowledgements among them. */
+export function historySchema(kinds: MessageKinds) {
+  return Type.Object({ messages: Type.Array(messageSchema(kinds)), acknowledged: MyAcksSchema })
+}
 
 export const ClientKey = Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })
 

@@ -34,7 +34,7 @@ export async function searchMessages(db: Kysely<DB>, f: SearchFilter): Promise<S
   if (f.to !== undefined) conditions.push(sql`m.created_at < ${f.to}`)
   const result = await sql<SearchRow>`
     select m.id, m.conversation_id, m.author_id, m.guest_name, m.created_at, m.kind,
-           snippet(message_fts, -1, char(2), char(3), '…', 16) as snippet
+           snippet(message_fts, -1, char(2), char(3), char(8230), 16) as snippet
     from message_fts
     join message m on m.id = message_fts.rowid
     join conversation c on c.id = m.conversation_id

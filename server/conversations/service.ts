@@ -13,8 +13,9 @@ import type { Actor } from '../auth/actor'
 import type { ConversationView, PersonRef } from '../realtime/events'
 import { assertCanManage, assertCanWrite, canCreateChannel, requireReadable } from './access'
 import { insertMessage } from './messages-service'
+import { lastMessageOf, type LastMessage } from './preview'
 import * as repo from './repo'
-import { conversationView, conversationViews, personRef, type ConversationRow } from './views'
+import { conversationView, conversationViews, hydrateMessages, personRef, type ConversationRow } from './views'
 
 export interface ConversationListItem extends ConversationView {
   unreadCount: number
@@ -23,14 +24,28 @@ export interface ConversationListItem extends ConversationView {
   isAdmin: boolean
   /** Until when the actor muted it (no pushes); null when not muted. */
   mutedUntil: number | null
+  /** The latest message still there (not a system line), for the row's preview. */
+  lastMessage: LastMessage | null
 }
 
+/**
+ * The actor's conversations with unread counts and each one's latest message, in a fixed
+ * number of queries however many conversations there are.
+ */
 export async function listMyConversations(ctx: AppContext, actor: Actor): Promise<ConversationListItem[]> {
   let rows = await repo.selectConversationsOf(ctx.db, actor.member.id)
   if (actor.member.role === 'display') rows = rows.filter((row) => row.kind === 'board')
-  const views = await conversationViews(ctx.db, rows)
+  const lastIds = rows.map((row) => row.last_shown_id).filter((id): id is number => typeof id === 'number')
+  const [views, lastViews] = await Promise.all([
+    conversationViews(ctx.db, rows),
+    repo
+      .selectMessagesByIds(ctx.db, lastIds)
+      .then((messages) => hydrateMessages(ctx.kinds, ctx.db, messages, { viewer: actor })),
+  ])
+  const lastByConversation = new Map(lastViews.map((view) => [view.conversationId, lastMessageOf(view)]))
   return rows.map((row, i) => ({
     ...(views[i] as ConversationView),
+    lastMessage: lastByConversation.get(row.id) ?? null,
     unreadCount: Number(row.unread ?? 0),
     mentionCount: Number(row.mentions ?? 0),
     lastReadId: row.last_read_id,

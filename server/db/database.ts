@@ -90,6 +90,40 @@ export async function pendingMigrations(db: Database): Promise<{ pending: string
   }
 }
 
+/** Beside the database after a clean close: the file's size and modification time then. */
+function cleanCloseStamp(file: string): string {
+  return `${file}.clean-close`
+}
+
+function fileState(file: string): string {
+  const stat = fs.statSync(file, { bigint: true })
+  return JSON.stringify({ size: String(stat.size), mtimeNs: String(stat.mtimeNs) })
+}
+
+/**
+ * Records that this process closed the database cleanly (WAL folded in, file closed), so the
+ * next start can trust the file as it is now. Call after the last connection is closed.
+ */
+export function markClosedCleanly(file: string): void {
+  if (!fs.existsSync(file)) return
+  fs.writeFileSync(cleanCloseStamp(file), fileState(file), { mode: 0o600 })
+}
+
+/**
+ * Whether the last run closed this very file cleanly and nothing has written to it since
+ * (no WAL left, same size and modification time). The stamp is used up: a crash of the run
+ * starting now makes the next start check the file. Call before opening the database.
+ */
+export function consumeCleanClose(file: string): boolean {
+  const stamp = cleanCloseStamp(file)
+  if (!fs.existsSync(stamp)) return false
+  const recorded = fs.readFileSync(stamp, 'utf8')
+  fs.rmSync(stamp, { force: true })
+  const wal = `${file}-wal`
+  if (!fs.existsSync(file) || (fs.existsSync(wal) && fs.statSync(wal).size > 0)) return false
+  return recorded === fileState(file)
+}
+
 /** PRAGMA quick_check: the problems found, or an empty list when the file is sound. */
 export function quickCheck(sqlite: SQLite.Database): string[] {
   try {

@@ -5,6 +5,7 @@
  * while pinned. buildApp registers it; conversations/ never names it.
  */
 import type { Kysely, Selectable } from 'kysely'
+import { Type } from 'typebox'
 import type { DB, MessageTable } from '../db/schema'
 import type { MessageView, NoticeView } from '../shared/events'
 import { notificationExcerpt } from '../shared/text'
@@ -72,11 +73,25 @@ function noticeNotification(view: MessageView) {
   }
 }
 
+/** A notice's fields on the wire (`MessageView.notice`). */
+export const NoticeSchema = Type.Object({
+  title: Type.String(),
+  isUrgent: Type.Boolean(),
+  mustAcknowledge: Type.Boolean(),
+  acknowledgeBy: Type.Union([Type.Number(), Type.Null()]),
+  expiresAt: Type.Union([Type.Number(), Type.Null()]),
+  isPinned: Type.Boolean(),
+  pinOrder: Type.Number(),
+  ackCount: Type.Integer(),
+  ackTotal: Type.Integer(),
+})
+
 /** Registers the notice kind on the message registry (buildApp calls it once). */
 export function registerNoticeKind(kinds: MessageKinds): void {
   kinds.register({
     kind: 'notice',
     field: 'notice',
+    schema: NoticeSchema,
     hydrate: noticeViews,
     searchText: (view) => view.notice?.title ?? '',
     notification: noticeNotification,

@@ -6,7 +6,7 @@ import { actorOf } from '../auth/access'
 import {
   AttachmentInputSchema,
   ClientKey,
-  MessageSchema,
+  messageSchema,
   MessageText,
   MyAcksSchema,
   PersonRefSchema,
@@ -59,7 +59,9 @@ export function registerNoticeRoutes(app: App, ctx: AppContext): void {
       schema: {
         tags,
         summary: 'Pinned notices, urgent first, with my acknowledgements',
-        response: withErrors({ 200: Type.Object({ notices: Type.Array(MessageSchema), acknowledged: MyAcksSchema }) }),
+        response: withErrors({
+          200: Type.Object({ notices: Type.Array(messageSchema(ctx.kinds)), acknowledged: MyAcksSchema }),
+        }),
       },
     },
     async (request) => notices.listPinned(ctx, actorOf(request)),
@@ -73,7 +75,7 @@ export function registerNoticeRoutes(app: App, ctx: AppContext): void {
         tags,
         summary: 'Post a notice on the board',
         body: NoticeBody,
-        response: withErrors({ 200: MessageSchema, 201: MessageSchema }),
+        response: withErrors({ 200: messageSchema(ctx.kinds), 201: messageSchema(ctx.kinds) }),
       },
     },
     async (request, reply) => {
@@ -90,7 +92,7 @@ export function registerNoticeRoutes(app: App, ctx: AppContext): void {
         summary: 'Change a notice',
         params: IdParams,
         body: NoticePatchBody,
-        response: withErrors({ 200: MessageSchema }),
+        response: withErrors({ 200: messageSchema(ctx.kinds) }),
       },
     },
     async (request) => notices.updateNotice(ctx, actorOf(request), request.params.id, request.body),

@@ -378,7 +378,7 @@ export interface PageHit {
 export async function searchPages(ctx: AppContext, actor: Actor, match: string, limit: number): Promise<PageHit[]> {
   const wallOnly = actor.member.role === 'display' ? sql`and p.show_on_wall = 1` : sql``
   const result = await sql<{ id: number; title: string; snippet: string }>`
-    select p.id, p.title, snippet(page_fts, -1, char(2), char(3), '…', 16) as snippet
+    select p.id, p.title, snippet(page_fts, -1, char(2), char(3), char(8230), 16) as snippet
     from page_fts join page p on p.id = page_fts.rowid
     where page_fts match ${match} and p.deleted_at is null ${wallOnly}
     order by bm25(page_fts, 5.0, 1.0) limit ${limit}`.execute(ctx.db)

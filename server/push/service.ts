@@ -3,8 +3,9 @@
  * subscription per device, notification preferences, and delivery from the outbox. Whom to
  * push is decided in queue.ts, inside the transaction that stored the message or reminder.
  */
+import { createECDH } from 'node:crypto'
 import type { Agent } from 'node:https'
-import webpush, { WebPushError } from 'web-push'
+import type WebPush from 'web-push'
 import type { AppContext } from '../shared/context'
 import { badRequest, notFound } from '../shared/errors'
 import type { SecretBox } from '../shared/secrets'
@@ -20,6 +21,30 @@ import {
   type EndpointCheck,
   type ResolveHost,
 } from './endpoints'
+
+/**
+ * The web-push library (its crypto and HTTP helpers), loaded on the first key pair made or
+ * push sent: most of the day, and in a shop with no device subscribed, it is not needed.
+ */
+let webPushLibrary: Promise<typeof WebPush> | null = null
+function loadWebPush(): Promise<typeof WebPush> {
+  webPushLibrary ??= import('web-push').then((module) => module.default)
+  return webPushLibrary
+}
+
+/**
+ * A VAPID key pair as web-push makes it (P-256, base64url, the private key padded to 32
+ * bytes), made here so that the first start need not load the library.
+ */
+export function generateVapidKeys(): { publicKey: string; privateKey: string } {
+  const curve = createECDH('prime256v1')
+  curve.generateKeys()
+  const privateKey = curve.getPrivateKey()
+  return {
+    publicKey: curve.getPublicKey().toString('base64url'),
+    privateKey: Buffer.concat([Buffer.alloc(Math.max(0, 32 - privateKey.length)), privateKey]).toString('base64url'),
+  }
+}
 
 /** Keeps a payload well inside what every push service accepts (4 kB less encryption overhead). */
 export const MAX_PAYLOAD_BYTES = 3_000
@@ -99,7 +124,7 @@ export class PushService {
       this.publicKey = keys.publicKey
       this.privateKey = keys.privateKey
     } else {
-      const keys = webpush.generateVAPIDKeys()
+      const keys = generateVapidKeys()
       await this.ctx.db
         .insertInto('secret')
         .values({ name: 'vapid', sealed: this.secrets.encrypt(JSON.stringify(keys)), updated_at: this.ctx.clock.now() })
@@ -259,6 +284,7 @@ export class PushService {
       0,
       Math.floor((item.createdAt + queued.ttlSeconds * 1000 - this.ctx.clock.now()) / 1000),
     )
+    const webpush = await loadWebPush()
     try {
       await webpush.sendNotification(
         { endpoint: subscription.endpoint, keys: { p256dh: subscription.p256dh, auth: subscription.auth } },
@@ -286,7 +312,7 @@ export class PushService {
       return { kind: 'done' }
     } catch (error) {
       if (error instanceof NotPublicAddressError) return this.refuseEndpoint(subscription.id, error.message)
-      if (error instanceof WebPushError) {
+      if (error instanceof webpush.WebPushError) {
         if (error.statusCode === 404 || error.statusCode === 410) {
           // The browser unsubscribed or the subscription expired: forget the device.
           await this.ctx.db.deleteFrom('push_subscription').where('id', '=', subscription.id).execute()

@@ -10,6 +10,12 @@ import { audienceFromColumns, type ServerFrame, type StoredEvent } from './event
 import { selectEventBounds, selectEventsAfter } from './repo'
 import { DISPLAY_EVENT_TYPES, displayView } from './display-events'
 
+/** The TCP socket under a WebSocket: corked while a batch of frames is written to it. */
+export interface Transport {
+  cork(): void
+  uncork(): void
+}
+
 export interface ConnectionIdentity {
   memberId: number
   sessionId: number
@@ -20,6 +26,8 @@ export interface ConnectionIdentity {
 
 export interface Connection extends ConnectionIdentity {
   socket: WebSocket
+  /** The TCP socket under `socket` (request.raw.socket of the upgrade), when known. */
+  transport: Transport | null
   /** Live events that arrived while the backlog was being replayed; null once caught up. */
   pending: StoredEvent[] | null
   lastSentId: number
@@ -52,6 +60,9 @@ export class Hub {
   private readonly appliers: EventApplier[] = []
   private readonly connectionListeners: ((memberId: number) => void)[] = []
   private heartbeat: NodeJS.Timeout | null = null
+  /** Committed batches not yet sent, in commit order; sent together once per loop turn. */
+  private outgoing: (readonly StoredEvent[])[] = []
+  private flushScheduled: NodeJS.Immediate | null = null
 
   constructor(
     private readonly db: Database,
@@ -129,13 +140,26 @@ export class Hub {
    * Returns null, having closed the socket, when the member already has as many sockets
    * open as allowed.
    */
-  async attach(socket: WebSocket, identity: ConnectionIdentity, since: number | null): Promise<Connection | null> {
+  async attach(
+    socket: WebSocket,
+    identity: ConnectionIdentity,
+    since: number | null,
+    transport: Transport | null = null,
+  ): Promise<Connection | null> {
     const limit = identity.role === 'display' ? MAX_SOCKETS_PER_DISPLAY : MAX_SOCKETS_PER_MEMBER
     if (this.connectionsOf(identity.memberId).length >= limit) {
       socket.close(TOO_MANY_CONNECTIONS_CODE, 'too_many_connections')
       return null
     }
-    const conn: Connection = { ...identity, socket, pending: [], lastSentId: 0, isAlive: true, isVisible: true }
+    const conn: Connection = {
+      ...identity,
+      socket,
+      transport,
+      pending: [],
+      lastSentId: 0,
+      isAlive: true,
+      isVisible: true,
+    }
     this.connections.add(conn)
     socket.on('pong', () => {
       conn.isAlive = true
@@ -168,7 +192,7 @@ export class Hub {
             data: JSON.parse(row.payload),
             at: row.created_at,
           }
-          this.deliver(conn, event, row.payload)
+          this.deliver(conn, event, new EventFrame(event, row.payload))
         }
         if (rows.length < REPLAY_PAGE) break
       }
@@ -177,39 +201,64 @@ export class Hub {
     }
     const buffered = conn.pending ?? []
     conn.pending = null
-    for (const event of buffered) this.deliver(conn, event)
+    for (const event of buffered) this.deliver(conn, event, new EventFrame(event))
     send(conn, { kind: 'caught-up', lastEventId: conn.lastSentId })
     return conn
   }
 
-  /** Fans committed events out to every connection allowed to see them. */
+  /**
+   * Fans committed events out to every connection allowed to see them, at the end of this
+   * turn of the event loop: the commits of one turn (at a few hundred messages a second,
+   * several) go to each socket in one write instead of one write per frame, which was most
+   * of the server's time with 200 sockets. Each event is serialised and encoded once for
+   * everyone (and once more for walls when they see less), not once per socket.
+   */
   publish(events: readonly StoredEvent[]): void {
-    for (const event of events) {
-      for (const applier of this.appliers) applier(event)
-      this.applyToConnections(event)
-    }
-    for (const event of events) {
-      const frame = eventFrame(event)
-      for (const conn of this.connections) {
-        if (conn.pending) conn.pending.push(event)
-        else this.deliver(conn, event, undefined, frame)
+    this.outgoing.push(events)
+    this.flushScheduled ??= setImmediate(() => this.flush())
+  }
+
+  /** Sends every committed batch now; publish() schedules it, and closing runs it first. */
+  flush(): void {
+    if (this.flushScheduled) clearImmediate(this.flushScheduled)
+    this.flushScheduled = null
+    const batches = this.outgoing
+    if (batches.length === 0) return
+    this.outgoing = []
+    const corked: Transport[] = []
+    for (const conn of this.connections) {
+      if (conn.transport && !conn.pending) {
+        conn.transport.cork()
+        corked.push(conn.transport)
       }
+    }
+    try {
+      for (const events of batches) {
+        // As before deferring: a batch's changes to identities and memberships apply
+        // before any of its events is delivered.
+        for (const event of events) {
+          for (const applier of this.appliers) applier(event)
+          this.applyToConnections(event)
+        }
+        for (const event of events) {
+          const frame = new EventFrame(event)
+          for (const conn of this.connections) {
+            if (conn.pending) conn.pending.push(event)
+            else this.deliver(conn, event, frame)
+          }
+        }
+      }
+    } finally {
+      for (const transport of corked) transport.uncork()
     }
   }
 
-  private deliver(conn: Connection, event: StoredEvent, payload?: string, frame?: string): void {
+  private deliver(conn: Connection, event: StoredEvent, frame: EventFrame): void {
     if (event.id <= conn.lastSentId) return
     conn.lastSentId = event.id
     if (!this.canSee(conn, event)) return
     if (conn.socket.readyState !== conn.socket.OPEN) return
-    if (conn.role === 'display') {
-      const shown = displayView(event)
-      if (shown !== event) {
-        conn.socket.send(eventFrame(shown))
-        return
-      }
-    }
-    conn.socket.send(frame ?? eventFrame(event, payload))
+    conn.socket.send(conn.role === 'display' ? frame.forDisplay() : frame.bytes(), TEXT)
   }
 
   /** Keeps connection identities in step with role, permission and status changes. */
@@ -254,10 +303,43 @@ export class Hub {
   }
 
   closeAll(): void {
+    // What was committed is still sent before the sockets close.
+    this.flush()
     if (this.heartbeat) clearInterval(this.heartbeat)
     this.heartbeat = null
     for (const conn of this.connections) conn.socket.close(1001, 'server shutting down')
     this.connections.clear()
+  }
+}
+
+/** A text frame: the bytes are UTF-8 JSON, sent as they are to every socket. */
+const TEXT = { binary: false } as const
+
+/**
+ * One event's frame, encoded on first use and then shared by every socket that gets it;
+ * a wall's reduced view (display-events.ts) likewise, once.
+ */
+export class EventFrame {
+  private encoded: Buffer | null = null
+  private encodedForDisplay: Buffer | null = null
+
+  constructor(
+    private readonly event: StoredEvent,
+    /** The stored JSON of the event's data, when it was read from the log. */
+    private readonly payload?: string,
+  ) {}
+
+  bytes(): Buffer {
+    this.encoded ??= Buffer.from(eventFrame(this.event, this.payload))
+    return this.encoded
+  }
+
+  forDisplay(): Buffer {
+    if (!this.encodedForDisplay) {
+      const shown = displayView(this.event)
+      this.encodedForDisplay = shown === this.event ? this.bytes() : Buffer.from(eventFrame(shown))
+    }
+    return this.encodedForDisplay
   }
 }
 

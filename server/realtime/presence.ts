@@ -26,6 +26,13 @@ export class PresenceTracker implements PresencePort {
     private readonly hub: Hub,
   ) {
     hub.onConnectionChange((memberId) => this.changed(memberId))
+    // A newcomer's page is open while they wait; nothing is told about them until they are
+    // in, so approval (or reactivation) is when their presence has to be told.
+    hub.addApplier((event) => {
+      if (event.type !== 'member.approved' && event.type !== 'member.reactivated') return
+      const memberId = (event.data as { member: { id: number } }).member.id
+      if (this.hub.isConnected(memberId)) this.changed(memberId)
+    })
   }
 
   presenceOf(memberId: number): Presence {
@@ -63,14 +70,15 @@ export class PresenceTracker implements PresencePort {
     const presence = this.presenceOf(memberId)
     if (presence === 'online') this.lastVisibleAt.set(memberId, this.ctx.clock.now())
     if (this.published.get(memberId) === presence) return
-    this.published.set(memberId, presence)
     await this.ctx.write(async ({ trx, emit }) => {
       const member = await trx
         .selectFrom('member')
         .select(['id', 'status', 'shift_status', 'shift_status_until'])
         .where('id', '=', memberId)
         .executeTakeFirst()
+      // Only what was told counts as published: a pending member's is told once approved.
       if (!member || member.status !== 'active') return
+      this.published.set(memberId, presence)
       emit(
         'presence.changed',
         { kind: 'shop' },

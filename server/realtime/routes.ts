@@ -75,6 +75,8 @@ export function registerRealtimeRoutes(app: App, ctx: AppContext, hub: Hub): voi
           permissions: actor.permissions,
         },
         since,
+        // The upgraded TCP socket, so that the hub can send a batch of frames in one write.
+        request.raw.socket,
       )
     },
   )

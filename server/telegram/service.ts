@@ -229,7 +229,12 @@ export class TelegramService implements Bridge {
   }
 
   integrationStatus(): IntegrationStatus {
-    if (!this.bot) return { name: 'Telegram', state: 'not_set_up', detail: 'No bot connected (Settings → Telegram).' }
+    if (!this.bot)
+      return {
+        name: 'Telegram',
+        state: 'not_set_up',
+        detail: 'No bot connected: connect one on the Telegram page (under More on a phone).',
+      }
     const failure = this.poller.failure()
     if (failure) {
       const since = this.ctx.clock.now() - failure.since

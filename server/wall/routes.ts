@@ -6,7 +6,8 @@ import { Body, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
 import { setSessionCookie } from '../auth/cookies'
 import { SESSION_TTL_MS } from '../auth/service'
-import { MessageSchema } from '../conversations/schemas'
+import { messageSchema } from '../conversations/schemas'
+import type { MessageKinds } from '../conversations/kinds'
 import { DirectoryEntrySchema } from '../directory/routes'
 import { PageSchema } from '../pages/routes'
 import * as wall from './service'
@@ -40,15 +41,16 @@ const DisplaySchema = Type.Object({
   isOnline: Type.Boolean(),
 })
 
-const WallFeedSchema = Type.Object({
-  shop: Type.Object({ name: Type.String(), timezone: Type.String() }),
-  notices: Type.Array(MessageSchema),
-  recent: Type.Array(MessageSchema),
-  onShift: Type.Array(DirectoryEntrySchema),
-  join: Type.Union([Type.Object({ qrSvg: Type.String() }), Type.Null()]),
-  pages: Type.Array(PageSchema),
-  generatedAt: Type.Number(),
-})
+const wallFeedSchema = (kinds: MessageKinds) =>
+  Type.Object({
+    shop: Type.Object({ name: Type.String(), timezone: Type.String() }),
+    notices: Type.Array(messageSchema(kinds)),
+    recent: Type.Array(messageSchema(kinds)),
+    onShift: Type.Array(DirectoryEntrySchema),
+    join: Type.Union([Type.Object({ qrSvg: Type.String() }), Type.Null()]),
+    pages: Type.Array(PageSchema),
+    generatedAt: Type.Number(),
+  })
 
 export function registerWallRoutes(app: App, ctx: AppContext): void {
   const tags = ['wall']
@@ -107,7 +109,9 @@ export function registerWallRoutes(app: App, ctx: AppContext): void {
 
   app.get(
     '/api/wall',
-    { schema: { tags, summary: 'Everything the wall shows', response: withErrors({ 200: WallFeedSchema }) } },
+    {
+      schema: { tags, summary: 'Everything the wall shows', response: withErrors({ 200: wallFeedSchema(ctx.kinds) }) },
+    },
     async (request) => wall.wallFeed(ctx, actorOf(request), publicOrigin(ctx, request)),
   )
 }

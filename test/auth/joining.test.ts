@@ -65,7 +65,7 @@ t.test('an invite for one person admits exactly one even when two people join at
   const responses = await Promise.all(usernames.map((username) => join(invite.code, username)))
   t.same(responses.map((r) => r.statusCode).sort(), [201, 410])
   const loser = responses.find((r) => r.statusCode === 410)!
-  t.equal(bodyOf(loser).code, 'join_link_expired')
+  t.equal(bodyOf(loser).code, 'join_link_used_up')
   t.equal(loser.cookies.length, 0, 'the one turned away gets no session')
   const members = await ctx.db.selectFrom('member').select('username').where('invite_id', '=', invite.id).execute()
   t.equal(members.length, 1)
@@ -79,6 +79,18 @@ t.test('an invite with three uses admits three and no more', async (t) => {
   t.same(responses.map((r) => r.statusCode).sort(), [201, 201, 201, 410])
 })
 
+t.test('a used-up invite says it is used up, not expired', async (t) => {
+  const invite = await createInvite({ maxUses: 1, expiresInHours: 24 })
+  t.equal((await join(invite.code)).statusCode, 201)
+  const info = await app.inject({ method: 'GET', url: `/api/join/${invite.code}` })
+  t.equal(info.statusCode, 410)
+  t.match(bodyOf(info), { code: 'join_link_used_up', message: /used up/ })
+  t.notMatch(bodyOf<{ message: string }>(info).message, /expired/)
+  const late = await join(invite.code)
+  t.equal(late.statusCode, 410)
+  t.equal(bodyOf(late).code, 'join_link_used_up')
+})
+
 t.test('an expired invite is refused with 410 join_link_expired', async (t) => {
   const invite = await createInvite({ expiresInHours: 2 })
   clock.advance(2 * 3600_000 - 1000)
@@ -90,7 +102,8 @@ t.test('an expired invite is refused with 410 join_link_expired', async (t) => {
   clock.advance(1000)
   const info = await app.inject({ method: 'GET', url: `/api/join/${invite.code}` })
   t.equal(info.statusCode, 410)
-  t.equal(bodyOf(info).code, 'join_link_expired')
+  t.match(bodyOf(info), { code: 'join_link_expired', message: /expired/ })
+  t.notMatch(bodyOf<{ message: string }>(info).message, /used up/)
   const username = uniqueUsername('late')
   const joined = await join(invite.code, username)
   t.equal(joined.statusCode, 410)

@@ -28,7 +28,7 @@ t.test(
     }
     const status = await app.inject({ method: 'GET', url: '/api/setup' })
     t.equal(status.statusCode, 200)
-    t.same(bodyOf(status), { isSetupRequired: true, version: ctx.version })
+    t.same(bodyOf(status), { isSetupRequired: true, hasSession: false, version: ctx.version })
     t.equal((await app.inject({ method: 'GET', url: '/api/openapi.json' })).statusCode, 200)
     const health = await app.inject({ method: 'GET', url: '/healthz' })
     t.equal(health.statusCode, 200)

@@ -84,7 +84,7 @@ t.test('a backup taken during a stream of writes restores to a consistent state'
   const restored = await buildApp({ config: loadConfig({ DATA_DIR: target }), logger: false, clock: started.clock })
   t.teardown(() => restored.app.close())
   const login = await restored.app.inject({ method: 'GET', url: '/api/setup' })
-  t.same(login.json(), { isSetupRequired: false, version: restored.ctx.version })
+  t.same(login.json(), { isSetupRequired: false, hasSession: false, version: restored.ctx.version })
 })
 
 /** A real backup of a shop with some members in it, and the data folder it came from. */

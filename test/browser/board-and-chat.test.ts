@@ -91,7 +91,7 @@ if (!isChromiumMissing(t)) {
     await owner.getByRole('heading', { level: 1, name: 'New notice' }).waitFor()
     await owner.getByLabel('Title').fill(NOTICE_TITLE)
     await owner.getByLabel('Details (optional)').fill('The engineer comes **Thursday**.\n- Log temperatures')
-    await owner.getByRole('switch', { name: /Everyone must confirm/ }).check()
+    await owner.getByRole('switch', { name: /Everyone must acknowledge/ }).check()
     await owner.getByRole('button', { name: 'Post notice' }).click()
     await owner.getByRole('heading', { level: 1, name: 'Board' }).waitFor()
     await owner.getByRole('heading', { name: NOTICE_TITLE }).waitFor()
@@ -144,7 +144,7 @@ if (!isChromiumMissing(t)) {
     await staff.locator('.msg-mine img[src$="/thumbnail"]').waitFor()
     t.pass('the photo is sent from the phone')
 
-    const ownerRow = owner.getByRole('link', { name: /^Bea Silva, 1 unread message/ })
+    const ownerRow = owner.getByRole('link', { name: /Bea Silva.*1 unread message/ })
     await ownerRow.waitFor({ timeout: LIVE_MS })
     t.pass('the new conversation shows up with an unread badge on the owner’s list, live')
     await ownerRow.click()

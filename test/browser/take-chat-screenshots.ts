@@ -465,7 +465,7 @@ async function shoot(browser: Browser, base: string): Promise<void> {
   await ana
     .getByLabel('Details (optional)')
     .fill('Everyone on the Sunday rota stays **one hour longer**.\n- Ovens: Tom\n- Counter and fridges: Aisha')
-  await ana.getByRole('switch', { name: /Everyone must confirm/ }).check()
+  await ana.getByRole('switch', { name: /Everyone must acknowledge/ }).check()
   await ana.getByLabel('Take it down').selectOption('week')
   await ana.evaluate(() => window.scrollTo(0, 0))
   await shot(ana, 'notice-new-360')

@@ -5,7 +5,8 @@
  */
 import t from 'tap'
 import type { Actor } from '../../server/auth/actor'
-import type { KindField } from '../../server/conversations/kinds'
+import { Type } from 'typebox'
+import type { KindField, MessageKinds } from '../../server/conversations/kinds'
 import { insertMessage } from '../../server/conversations/messages-service'
 import { listMessages } from '../../server/conversations/reading-service'
 import { registerNoticeKind } from '../../server/notices/kind'
@@ -19,7 +20,29 @@ interface TestCard {
   secret: string | null
 }
 
-const { app, ctx, close } = await startApp()
+const registerTestCard = (kinds: MessageKinds) =>
+  kinds.register({
+    kind: 'card',
+    // A field the wire contract does not have: the kind brings its schema along.
+    field: 'testCard' as KindField,
+    schema: Type.Object({ label: Type.String(), secret: Type.Union([Type.String(), Type.Null()]) }),
+    hydrate: async (_db, rows) => {
+      hydrated.push(rows.map((row) => row.id))
+      return new Map(
+        rows.flatMap((row) => {
+          const card = cards.get(row.id)
+          return card ? [[row.id, { label: card.label, secret: card.secret } as never]] : []
+        }),
+      )
+    },
+    searchText: (view) => (view as unknown as { testCard: TestCard }).testCard.label,
+    private: {
+      canSee: (viewer, row) => cards.get(row.id)?.forMemberId === viewer.member.id,
+      strip: (value) => ({ ...(value as unknown as TestCard), secret: null }) as never,
+    },
+  })
+
+const { app, ctx, close } = await startApp({ build: { messageKinds: registerTestCard } })
 t.teardown(close)
 const owner = await setupOwner(app)
 const [sam, sid] = (await Promise.all([
@@ -31,25 +54,6 @@ const channelId = await createChannel(app, owner, 'yard', { members: [sam, sid] 
 // The kind's own table, as a feature would keep one: here a map the hydrate reads.
 const cards = new Map<number, { label: string; secret: string; forMemberId: number }>()
 const hydrated: number[][] = []
-ctx.kinds.register({
-  kind: 'card',
-  // A field the wire contract does not have yet: the view carries it regardless.
-  field: 'testCard' as KindField,
-  hydrate: async (_db, rows) => {
-    hydrated.push(rows.map((row) => row.id))
-    return new Map(
-      rows.flatMap((row) => {
-        const card = cards.get(row.id)
-        return card ? [[row.id, { label: card.label, secret: card.secret } as never]] : []
-      }),
-    )
-  },
-  searchText: (view) => (view as unknown as { testCard: TestCard }).testCard.label,
-  private: {
-    canSee: (viewer, row) => cards.get(row.id)?.forMemberId === viewer.member.id,
-    strip: (value) => ({ ...(value as unknown as TestCard), secret: null }) as never,
-  },
-})
 
 async function actorFor(member: SignedInMember): Promise<Actor> {
   const row = await ctx.db.selectFrom('member').selectAll().where('id', '=', member.id).executeTakeFirstOrThrow()
@@ -82,7 +86,7 @@ async function postCard(label: string, secret: string, forMember: SignedInMember
 t.test('registering the same kind twice fails at start', async (t) => {
   t.throws(() => registerNoticeKind(ctx.kinds), /"notice" is registered twice/)
   t.throws(
-    () => ctx.kinds.register({ kind: 'task', field: 'notice', hydrate: async () => new Map() }),
+    () => ctx.kinds.register({ kind: 'task', field: 'notice', schema: Type.Null(), hydrate: async () => new Map() }),
     /"notice" is owned by kind "notice"/,
     'nor may two kinds own one view field',
   )
@@ -126,6 +130,19 @@ t.test('its private part reaches only those canSee allows', async (t) => {
     cardOf(forSid.find((m) => m.id === posted.id)),
     { label: 'Invoice INV-0512 from Hollis', secret: null },
     'refused: the private part is stripped',
+  )
+  // Over the API too: the kind's field is on the wire without conversations/ naming it.
+  const page = async (member: SignedInMember) =>
+    bodyOf<{ messages: MessageView[] }>(await as(app, member, 'GET', `/api/conversations/${channelId}/messages`))
+      .messages
+  t.same(cardOf((await page(sam)).find((m) => m.id === posted.id)), {
+    label: 'Invoice INV-0512 from Hollis',
+    secret: 'overdue by 40 days',
+  })
+  t.same(
+    cardOf((await page(sid)).find((m) => m.id === posted.id)),
+    { label: 'Invoice INV-0512 from Hollis', secret: null },
+    'and over the API the private part is stripped for those it refuses',
   )
 })
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import { AWAY_AFTER_MS } from '../../server/realtime/presence'
 import { bodyOf, createMember, listen, setupOwner, startApp, type SignedInMember } from '../helpers/app'
 import { openSocket, type TestSocket } from '../helpers/socket'
-import { as, eventsAfter, eventually, lastEventId } from '../helpers/chat'
+import { as, eventsAfter, eventually, lastEventId, sleep } from '../helpers/chat'
 
 const { app, ctx, clock, close } = await startApp()
 t.teardown(close)
@@ -166,4 +166,24 @@ t.test('without a visible page a member becomes away a few minutes after they we
   t.equal(ctx.presence.isAway(await memberRow(member)), false, 'just gone is not away yet')
   clock.advance(AWAY_AFTER_MS + 1)
   t.equal(ctx.presence.isAway(await memberRow(member)), true, `away ${AWAY_AFTER_MS / 60_000} minutes later`)
+})
+
+t.test('a member approved while their page is open is published online at approval', async (t) => {
+  const newcomer = await createMember(app, owner.cookie, { username: 'waiting', isPending: true })
+  const socket = await connected(newcomer)
+  t.teardown(() => socket.close())
+  // Let the pending connection settle: nothing is told about someone not yet in.
+  await sleep(2_000)
+  const start = await lastEventId(ctx)
+  const approved = await as(app, owner, 'POST', `/api/members/${newcomer.id}/approve`)
+  t.equal(approved.statusCode, 200)
+  const isTold = await eventually(
+    async () =>
+      (await eventsAfter(ctx, start, 'presence.changed')).some(
+        (e) => e.data.memberId === newcomer.id && e.data.presence === 'online',
+      ),
+    4000,
+    100,
+  )
+  t.ok(isTold, 'everyone learns the newcomer is online without reloading')
 })

@@ -3,7 +3,7 @@
  * route table. Routing is a plain switch over the path signal; see lib/router.ts.
  */
 import type { ComponentChildren } from 'preact'
-import { useEffect } from 'preact/hooks'
+import { useEffect, useRef } from 'preact/hooks'
 import { t } from './lib/i18n'
 import { currentPath, matchPath, navigate, startRouter } from './lib/router'
 import { boot, can, isOwner, me, phase, socketStatus } from './lib/session'
@@ -14,29 +14,44 @@ import { ErrorBoundary } from './ui/error-boundary'
 import { Icon, type IconName } from './ui/icons'
 import { Page } from './ui/page'
 import { ToastHost } from './ui/toast'
-import { AccountPage } from './features/account/account-page'
-import { AuditPage } from './features/audit/audit-page'
-import { LoginPage } from './features/auth/login-page'
+import { announce, Announcer } from './ui/announcer'
+import { lazyPage } from './ui/lazy-page'
 import { chatNavItems, chatSearchNavItem } from './features/chat/nav'
 import { chatRoute } from './features/chat/routes'
 import { startChat } from './features/chat/store'
-import { HomePage } from './features/home/home-page'
-import { JoinPage } from './features/join/join-page'
-import { RejectedPage, WaitingPage } from './features/join/waiting-page'
-import { InvitesPage } from './features/members/invites-page'
-import { MemberDetailPage } from './features/members/member-detail-page'
-import { MembersPage } from './features/members/members-page'
 import { pendingCount, trackPendingCount } from './features/members/pending-count'
-import { MorePage } from './features/more/more-page'
-import { SettingsPage } from './features/settings/settings-page'
-import { SetupPage } from './features/setup/setup-page'
 import { AppVersion } from './features/system/app-version'
-import { SystemPage } from './features/system/system-page'
-import { TelegramPage } from './features/telegram/telegram-page'
-import { DirectoryPage } from './features/directory/directory-page'
-import { DisplaysPage } from './features/displays/displays-page'
-import { infoPagesRoute } from './features/pages/routes'
 import { isWallPath, WallRedirect, WallRoute } from './features/wall/wall-route'
+
+// Every page is its own chunk, fetched when first shown: the first load carries the shell
+// and the page it opens, not the forty others (budgets in test/browser/web-budget.test.ts).
+const LoginPage = lazyPage(() => import('./features/auth/login-page').then((m) => m.LoginPage))
+const JoinPage = lazyPage(() => import('./features/join/join-page').then((m) => m.JoinPage))
+const WaitingPage = lazyPage(() => import('./features/join/waiting-page').then((m) => m.WaitingPage))
+const RejectedPage = lazyPage(() => import('./features/join/waiting-page').then((m) => m.RejectedPage))
+const SetupPage = lazyPage(() => import('./features/setup/setup-page').then((m) => m.SetupPage))
+const HomePage = lazyPage(() => import('./features/home/home-page').then((m) => m.HomePage))
+const AccountPage = lazyPage(() => import('./features/account/account-page').then((m) => m.AccountPage))
+const AuditPage = lazyPage(() => import('./features/audit/audit-page').then((m) => m.AuditPage))
+const MembersPage = lazyPage(() => import('./features/members/members-page').then((m) => m.MembersPage))
+const InvitesPage = lazyPage(() => import('./features/members/invites-page').then((m) => m.InvitesPage))
+const MemberDetailPage = lazyPage(() => import('./features/members/member-detail-page').then((m) => m.MemberDetailPage))
+const MorePage = lazyPage(() => import('./features/more/more-page').then((m) => m.MorePage))
+const SettingsPage = lazyPage(() => import('./features/settings/settings-page').then((m) => m.SettingsPage))
+const SystemPage = lazyPage(() => import('./features/system/system-page').then((m) => m.SystemPage))
+const TelegramPage = lazyPage(() => import('./features/telegram/telegram-page').then((m) => m.TelegramPage))
+const DirectoryPage = lazyPage(() => import('./features/directory/directory-page').then((m) => m.DirectoryPage))
+const DisplaysPage = lazyPage(() => import('./features/displays/displays-page').then((m) => m.DisplaysPage))
+const InfoPages = lazyPage(() =>
+  import('./features/pages/routes').then(
+    ({ infoPagesRoute }) =>
+      function InfoPagesRoute({ path }: { path: string }) {
+        const page = infoPagesRoute(path)
+        if (page === 'not-allowed') return <NotAllowed />
+        return page && page !== 'not-found' ? page : <NotFound />
+      },
+  ),
+)
 
 export function App() {
   const isWall = isWallPath(currentPath.value)
@@ -52,6 +67,7 @@ export function App() {
       <Top />
       <ToastHost />
       <ConfirmHost />
+      <Announcer />
     </>
   )
 }
@@ -96,7 +112,6 @@ function Unreachable() {
         <div class="card">
           <EmptyState
             icon="alert"
-            title={t('app.unreachableTitle')}
             action={
               <Button variant="primary" icon="refresh" onClick={() => void boot()}>
                 {t('common.retry')}
@@ -159,9 +174,7 @@ function Routes() {
   if (path === '/displays') return can('members.manage') ? <DisplaysPage /> : <NotAllowed />
   const pair = matchPath('/pair/:code', path)
   if (pair) return can('members.manage') ? <DisplaysPage key={pair.code} code={pair.code} /> : <NotAllowed />
-  const infoPage = infoPagesRoute(path)
-  if (infoPage === 'not-allowed') return <NotAllowed />
-  if (infoPage && infoPage !== 'not-found') return infoPage
+  if (path === '/pages' || path.startsWith('/pages/')) return <InfoPages path={path} />
   return <NotFound />
 }
 
@@ -169,11 +182,7 @@ function NotFound() {
   return (
     <Page title={t('app.notFoundTitle')}>
       <div class="card">
-        <EmptyState
-          icon="alert"
-          title={t('app.notFoundTitle')}
-          action={<LinkButton href="/">{t('app.goHome')}</LinkButton>}
-        >
+        <EmptyState icon="alert" action={<LinkButton href="/">{t('app.goHome')}</LinkButton>}>
           {t('app.notFoundText')}
         </EmptyState>
       </div>
@@ -185,11 +194,7 @@ function NotAllowed() {
   return (
     <Page title={t('app.notAllowedTitle')}>
       <div class="card">
-        <EmptyState
-          icon="audit"
-          title={t('app.notAllowedTitle')}
-          action={<LinkButton href="/">{t('app.goHome')}</LinkButton>}
-        >
+        <EmptyState icon="audit" action={<LinkButton href="/">{t('app.goHome')}</LinkButton>}>
           {t('app.notAllowedText')}
         </EmptyState>
       </div>
@@ -274,6 +279,32 @@ function NavLink({ item, path, kind }: { item: NavItem; path: string; kind: 'tab
   )
 }
 
+/**
+ * "Reconnecting…" while the live connection is down. It is announced through the one live
+ * region (an inserted status element is not read), and only once the app has been live.
+ */
+function ConnectionLine() {
+  const status = socketStatus.value
+  const wasOpen = useRef(false)
+  const isLost = useRef(false)
+  useEffect(() => {
+    if (status === 'open') {
+      if (isLost.current) announce(t('app.reconnected'))
+      wasOpen.current = true
+      isLost.current = false
+    } else if (status === 'closed' && wasOpen.current && !isLost.current) {
+      isLost.current = true
+      announce(t('app.reconnecting'))
+    }
+  }, [status])
+  if (status !== 'closed') return null
+  return (
+    <p class="connection">
+      <Icon name="refresh" size={16} /> {t('app.reconnecting')}
+    </p>
+  )
+}
+
 function Shell({ children }: { children: ComponentChildren }) {
   const path = currentPath.value
   const current = me.value
@@ -305,11 +336,7 @@ function Shell({ children }: { children: ComponentChildren }) {
         <AppVersion class="sidenav-version" />
       </nav>
       <main id="main" class="main" tabIndex={-1}>
-        {socketStatus.value === 'closed' ? (
-          <p class="connection" role="status">
-            <Icon name="refresh" size={16} /> {t('app.reconnecting')}
-          </p>
-        ) : null}
+        <ConnectionLine />
         {children}
       </main>
       <nav class="tabbar" aria-label={t('nav.label')}>

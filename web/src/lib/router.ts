@@ -51,8 +51,19 @@ function onClick(event: MouseEvent): void {
   const url = new URL(anchor.href)
   if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return
   event.preventDefault()
-  if (url.pathname === location.pathname && url.search === location.search) return
+  if (url.pathname === location.pathname && url.search === location.search) {
+    // A link within the page ("Skip to content"): move focus there, as the browser would.
+    if (url.hash) focusTarget(decodeURIComponent(url.hash.slice(1)))
+    return
+  }
   navigate(url.pathname + url.search + url.hash)
+}
+
+function focusTarget(id: string): void {
+  const target = document.getElementById(id)
+  if (!target) return
+  if (!target.hasAttribute('tabindex') && target.tabIndex < 0) target.setAttribute('tabindex', '-1')
+  target.focus()
 }
 
 let isStarted = false

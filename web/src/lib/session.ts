@@ -40,7 +40,9 @@ function startSocket(): void {
       // Anything that happened between loading the page and connecting was not replayed.
       if (isFirst && phase.value === 'pending') void refreshMe()
     },
-    onSignedOut: () => endSession(t('auth.signedOutByServer')),
+    // The server says why: a deactivated member is told so, not left to guess.
+    onSignedOut: (reason) =>
+      endSession(reason === 'deactivated' ? t('auth.signedOutDeactivated') : t('auth.signedOutByServer')),
     onConnectFailed: () => {
       // A refused upgrade looks like a network error; ask the API whether we are still in.
       void api.me().catch(() => undefined)
@@ -144,6 +146,11 @@ export async function boot(): Promise<void> {
     const status = await api.setupStatus()
     if (status.isSetupRequired) {
       phase.value = 'setup'
+      return
+    }
+    // Signed out: straight to the sign-in page, without a 401 in the console.
+    if (status.hasSession === false) {
+      phase.value = 'signed-out'
       return
     }
     applyMe(await api.me())

@@ -3,7 +3,8 @@ import { Icon, type IconName } from './icons'
 
 interface EmptyStateProps {
   icon?: IconName
-  title: string
+  /** Left out where the page's own heading already says it, so it is not shown twice. */
+  title?: string
   children?: ComponentChildren
   action?: ComponentChildren
 }
@@ -14,7 +15,7 @@ export function EmptyState({ icon = 'inbox', title, children, action }: EmptySta
       <span class="empty-icon">
         <Icon name={icon} size={28} />
       </span>
-      <p class="empty-title">{title}</p>
+      {title ? <p class="empty-title">{title}</p> : null}
       {children ? <p class="empty-text">{children}</p> : null}
       {action ? <div class="empty-action">{action}</div> : null}
     </div>

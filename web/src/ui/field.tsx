@@ -33,8 +33,8 @@ function FieldFrame({ id, label, hint, error, children, class: className }: Fiel
   )
 }
 
-function describedBy(id: string, hint?: string, error?: string | null): string | undefined {
-  const ids = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean)
+function describedBy(id: string, hint?: string, error?: string | null, invalidBy?: string): string | undefined {
+  const ids = [hint ? `${id}-hint` : '', error ? `${id}-error` : '', invalidBy ?? ''].filter(Boolean)
   return ids.length ? ids.join(' ') : undefined
 }
 
@@ -44,6 +44,8 @@ type InputProps = Omit<JSX.HTMLAttributes<HTMLInputElement>, 'value' | 'onInput'
   onValue: (value: string) => void
   hint?: string | undefined
   error?: string | null | undefined
+  /** The id of a form-level error that concerns this field too (a wrong password): marks it invalid. */
+  invalidBy?: string | undefined
   type?: string
   name?: string
   autoComplete?: string
@@ -56,7 +58,17 @@ type InputProps = Omit<JSX.HTMLAttributes<HTMLInputElement>, 'value' | 'onInput'
   pattern?: string
 }
 
-export function Field({ label, value, onValue, hint, error, class: className, id: givenId, ...rest }: InputProps) {
+export function Field({
+  label,
+  value,
+  onValue,
+  hint,
+  error,
+  invalidBy,
+  class: className,
+  id: givenId,
+  ...rest
+}: InputProps) {
   const autoId = useId()
   const id = (givenId as string | undefined) ?? autoId
   return (
@@ -67,8 +79,8 @@ export function Field({ label, value, onValue, hint, error, class: className, id
         class="input"
         value={value}
         onInput={(event) => onValue(event.currentTarget.value)}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy(id, hint, error)}
+        aria-invalid={error || invalidBy ? 'true' : undefined}
+        aria-describedby={describedBy(id, hint, error, invalidBy)}
       />
     </FieldFrame>
   )
@@ -79,7 +91,7 @@ export function PasswordField(props: InputProps) {
   const [isVisible, setVisible] = useState(false)
   const autoId = useId()
   const id = (props.id as string | undefined) ?? autoId
-  const { label, value, onValue, hint, error, ...rest } = props
+  const { label, value, onValue, hint, error, invalidBy, ...rest } = props
   return (
     <FieldFrame id={id} label={label} hint={hint} error={error}>
       <div class="input-with-button">
@@ -92,8 +104,8 @@ export function PasswordField(props: InputProps) {
           autocapitalize="off"
           spellcheck={false}
           onInput={(event) => onValue(event.currentTarget.value)}
-          aria-invalid={error ? 'true' : undefined}
-          aria-describedby={describedBy(id, hint, error)}
+          aria-invalid={error || invalidBy ? 'true' : undefined}
+          aria-describedby={describedBy(id, hint, error, invalidBy)}
         />
         <button
           type="button"
@@ -233,10 +245,10 @@ export function RadioGroup<T extends string>({ legend, value, onValue, options, 
 }
 
 /** A form-level error, e.g. "wrong password" or "network down". */
-export function FormError({ message }: { message: string | null | undefined }) {
+export function FormError({ message, id }: { message: string | null | undefined; id?: string }) {
   if (!message) return null
   return (
-    <p class="form-error" role="alert">
+    <p class="form-error" id={id} role="alert">
       {message}
     </p>
   )

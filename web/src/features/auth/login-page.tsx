@@ -10,6 +10,9 @@ import { Field, FormError, PasswordField } from '../../ui/field'
 import { Icon } from '../../ui/icons'
 import { Page } from '../../ui/page'
 
+/** The form's error names both fields: which one is wrong is not told, on purpose. */
+const ERROR_ID = 'login-error'
+
 export function LoginPage() {
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
@@ -40,7 +43,7 @@ export function LoginPage() {
   }
 
   return (
-    <div class="standalone">
+    <main class="standalone">
       <BrandMark />
       <Page title={t('auth.signInTitle')} subtitle={t('auth.signInIntro')} isNarrow>
         {notice ? (
@@ -59,6 +62,7 @@ export function LoginPage() {
             spellcheck={false}
             name="username"
             required
+            invalidBy={error ? ERROR_ID : undefined}
           />
           <PasswordField
             label={t('auth.password')}
@@ -67,14 +71,15 @@ export function LoginPage() {
             autoComplete="current-password"
             name="password"
             required
+            invalidBy={error ? ERROR_ID : undefined}
           />
-          <FormError message={error} />
+          <FormError message={error} id={ERROR_ID} />
           <Button type="submit" variant="primary" isBlock isBusy={isBusy}>
             {t('auth.signIn')}
           </Button>
         </form>
         <p class="standalone-footnote">{t('auth.newHere')}</p>
       </Page>
-    </div>
+    </main>
   )
 }

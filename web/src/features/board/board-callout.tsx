@@ -56,7 +56,12 @@ export function BoardCallout() {
     if (!event || event.type.startsWith('notice.') || boardMessageId(event) !== null) void load()
   })
 
-  const tone = summary?.urgent ? ' board-callout-urgent' : summary?.toAcknowledge ? ' board-callout-ack' : ''
+  // Only news is styled as news: a quiet board gets a plain link, not an alert's colours.
+  const tone = summary?.urgent
+    ? ' board-callout-urgent'
+    : summary?.toAcknowledge
+      ? ' board-callout-ack'
+      : ' callout-quiet'
   return (
     <a class={`callout board-callout${tone}`} href="/board" data-testid="board-callout">
       <span class="callout-icon">
@@ -70,7 +75,13 @@ export function BoardCallout() {
               ? tn('board.calloutUrgent', summary.urgent)
               : t('board.calloutTitle')}
         </strong>
-        <span>{summary ? tn('board.calloutPinned', summary.pinned) : t('common.loading')}</span>
+        <span>
+          {!summary
+            ? t('common.loading')
+            : summary.pinned
+              ? tn('board.calloutPinned', summary.pinned)
+              : t('board.calloutNothingPinned')}
+        </span>
       </span>
       <Icon name="chevronRight" size={20} />
     </a>

@@ -4,7 +4,7 @@
  * unpin, delete; editing is for the author alone) and the list of who has read it and who
  * has not. "Edited" opens the notice's earlier versions.
  */
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { errorMessage } from '../../lib/errors'
 import { t, tn } from '../../lib/i18n'
 import { can, me } from '../../lib/session'
@@ -13,6 +13,7 @@ import { Button } from '../../ui/button'
 import { confirm, Dialog } from '../../ui/dialog'
 import { Loading } from '../../ui/empty-state'
 import { Icon } from '../../ui/icons'
+import { announce } from '../../ui/announcer'
 import { toast } from '../../ui/toast'
 import { Attachments } from '../chat/attachments'
 import { EditHistoryDialog } from '../chat/edit-history'
@@ -52,6 +53,13 @@ export function NoticeCard({
   const [isReportOpen, setReportOpen] = useState(false)
   const [isEditing, setEditing] = useState(false)
   const [isHistoryOpen, setHistoryOpen] = useState(false)
+  const hasJustAcked = useRef(false)
+  const ackedLine = useRef<HTMLParagraphElement>(null)
+  useEffect(() => {
+    if (!hasJustAcked.current || !ackedLine.current) return
+    hasJustAcked.current = false
+    ackedLine.current.focus()
+  }, [ackAt])
   if (!notice) return null
   const myId = me.value?.member.id
   const isAuthor = message.author?.id === myId
@@ -64,7 +72,11 @@ export function NoticeCard({
   const acknowledge = async () => {
     setAcking(true)
     try {
-      onAcknowledged(await chatApi.acknowledge(message.id))
+      const result = await chatApi.acknowledge(message.id)
+      onAcknowledged(result)
+      // The button goes away: keep focus on the card's new state, not the page body.
+      hasJustAcked.current = true
+      announce(t('board.acknowledgedAt', { time: formatWhen(result.at) }))
     } catch (error) {
       toast(errorMessage(error), 'error')
     } finally {
@@ -121,7 +133,6 @@ export function NoticeCard({
         {notice.title}
       </h2>
       {message.body ? <Markdown text={message.body} surface="notice" myUsername={me.value?.member.username} /> : null}
-      <Attachments items={message.attachments} />
       <p class="notice-meta">
         {message.author ? <Avatar name={message.author.displayName} size="small" /> : null}
         <span>
@@ -166,7 +177,7 @@ export function NoticeCard({
       {notice.mustAcknowledge ? (
         <div class="notice-ack">
           {isAuthor ? null : ackAt !== null ? (
-            <p class="notice-acked" role="status">
+            <p class="notice-acked" tabIndex={-1} ref={ackedLine}>
               <Icon name="check" size={20} />
               {t('board.acknowledgedAt', { time: formatWhen(ackAt) })}
             </p>
@@ -199,6 +210,8 @@ export function NoticeCard({
           </div>
         </div>
       ) : null}
+      {/* After the button: "I've read this" is reachable without scrolling past a photo. */}
+      <Attachments items={message.attachments} />
       {replyHref || onReply || message.reactions.length ? (
         <div class="notice-foot">
           {message.reactions.length ? (

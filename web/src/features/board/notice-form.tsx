@@ -3,14 +3,14 @@
  * optional due time, and an optional expiry. The same form edits a notice (without the
  * attachments, which the server does not let you change).
  */
-import { useId, useRef, useState } from 'preact/hooks'
+import { useEffect, useId, useRef, useState } from 'preact/hooks'
 import { ApiError } from '../../lib/api'
 import { errorMessage } from '../../lib/errors'
 import { addDays, shopMidnight, shopToday } from '../../lib/format'
 import { t } from '../../lib/i18n'
 import { navigate } from '../../lib/router'
-import { Button, LinkButton } from '../../ui/button'
-import { Dialog } from '../../ui/dialog'
+import { Button } from '../../ui/button'
+import { confirm, Dialog } from '../../ui/dialog'
 import { CheckField, Field, FormError, SelectField } from '../../ui/field'
 import { Page } from '../../ui/page'
 import { toast } from '../../ui/toast'
@@ -109,15 +109,41 @@ function NoticeForm({
   const bodyId = useId()
   const isNew = message === null
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }))
+  const formRef = useRef<HTMLFormElement>(null)
+  const shouldFocusInvalid = useRef(false)
+  useEffect(() => {
+    if (!shouldFocusInvalid.current) return
+    shouldFocusInvalid.current = false
+    // After a failed submit, take the person to what needs fixing instead of leaving them on the button.
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus()
+  }, [errors])
+
+  /** A new notice with a title, text or photo is not thrown away without asking. */
+  const cancel = async () => {
+    const hasWork = isNew && (form.title.trim() || form.body.trim() || tray.items.length > 0)
+    if (hasWork) {
+      const isSure = await confirm({
+        title: t('board.discardTitle'),
+        body: t('board.discardBody'),
+        confirmLabel: t('chat.discard'),
+        isDanger: true,
+      })
+      if (!isSure) return
+    }
+    if (onCancel) onCancel()
+    else navigate('/board')
+  }
 
   const submit = async (event: Event) => {
     event.preventDefault()
     if (!form.title.trim()) {
+      shouldFocusInvalid.current = true
       setErrors({ form: null, fields: { title: t('board.titleRequired') } })
       return
     }
     const expiresAt = expiryToMs(form.expiry, form.customExpiry)
     if (form.expiry === 'custom' && expiresAt === null) {
+      shouldFocusInvalid.current = true
       setErrors({ form: null, fields: { customExpiry: t('board.chooseTime') } })
       return
     }
@@ -139,6 +165,7 @@ function NoticeForm({
       onDone(saved)
     } catch (error) {
       const field = error instanceof ApiError ? FIELD_OF_CODE[error.code] : undefined
+      shouldFocusInvalid.current = true
       setErrors(
         field ? { form: null, fields: { [field]: errorMessage(error) } } : { form: errorMessage(error), fields: {} },
       )
@@ -148,7 +175,7 @@ function NoticeForm({
   }
 
   return (
-    <form class="form notice-form" onSubmit={submit} noValidate>
+    <form class="form notice-form" onSubmit={submit} noValidate ref={formRef}>
       <Field
         label={t('board.titleLabel')}
         value={form.title}
@@ -169,13 +196,14 @@ function NoticeForm({
           value={form.body}
           maxLength={4000}
           onInput={(event) => set('body', event.currentTarget.value)}
-          aria-describedby={`${bodyId}-hint`}
+          aria-invalid={errors.fields.body ? 'true' : undefined}
+          aria-describedby={errors.fields.body ? `${bodyId}-hint ${bodyId}-error` : `${bodyId}-hint`}
         />
         <p class="field-hint" id={`${bodyId}-hint`}>
           {t('board.bodyHint')}
         </p>
         {errors.fields.body ? (
-          <p class="field-error" role="alert">
+          <p class="field-error" id={`${bodyId}-error`} role="alert">
             {errors.fields.body}
           </p>
         ) : null}
@@ -242,11 +270,7 @@ function NoticeForm({
       ) : null}
       <FormError message={errors.form} />
       <div class="form-actions">
-        {onCancel ? (
-          <Button onClick={onCancel}>{t('common.cancel')}</Button>
-        ) : (
-          <LinkButton href="/board">{t('common.cancel')}</LinkButton>
-        )}
+        <Button onClick={() => void cancel()}>{t('common.cancel')}</Button>
         <Button type="submit" variant="primary" icon="megaphone" isBusy={isBusy} disabled={tray.isBusy}>
           {isNew ? t('board.post') : t('common.saveChanges')}
         </Button>

@@ -9,7 +9,6 @@ import type {
   ConversationDetailSchema,
   ConversationListItemSchema,
   ConversationSchema,
-  HistorySchema,
   MessageRevisionSchema,
   MyAcksSchema,
   SearchHitSchema,
@@ -40,7 +39,11 @@ export type MessageView = Omit<ServerMessageView, 'guest' | 'via' | 'isRemovedBy
 export type ConversationItem = Static<typeof ConversationListItemSchema>
 export type Conversation = Static<typeof ConversationSchema>
 export type ConversationDetail = Static<typeof ConversationDetailSchema>
-export type History = Static<typeof HistorySchema>
+/** A page of history: its messages (with each kind's field) and the reader's acknowledgements. */
+export interface History {
+  messages: ServerMessageView[]
+  acknowledged: MyAcks
+}
 export type MyAcks = Static<typeof MyAcksSchema>
 export type SearchHit = Static<typeof SearchHitSchema>
 export type MessageRevision = Static<typeof MessageRevisionSchema>

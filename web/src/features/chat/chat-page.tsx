@@ -8,20 +8,18 @@ import { errorMessage } from '../../lib/errors'
 import { t, tn } from '../../lib/i18n'
 import { navigate } from '../../lib/router'
 import { can, me } from '../../lib/session'
-import { Avatar } from '../../ui/avatar'
 import { Button } from '../../ui/button'
 import { Dialog } from '../../ui/dialog'
 import { EmptyState, Loading } from '../../ui/empty-state'
 import { Field, FormError } from '../../ui/field'
 import { Icon } from '../../ui/icons'
 import { toast } from '../../ui/toast'
-import { chatApi, type Conversation, type ConversationItem } from './chat-api'
+import { chatApi, type Conversation } from './chat-api'
+import { ConversationRow } from './chat-list-row'
 import { ConversationView } from './conversation-view'
-import { conversationTitle, otherPeople } from './people'
 import { PeoplePicker } from './people-picker'
-import { PresenceDot, presenceText, ShiftStatusButton } from './presence'
+import { ShiftStatusButton } from './presence'
 import { conversations, conversationsError, reloadConversations, sortedConversations } from './store'
-import { formatListTime } from './time'
 import './chat.css'
 
 export function canCreateChannel(): boolean {
@@ -140,86 +138,6 @@ function ConversationList({ currentId }: { currentId: number | null }) {
       {dialog === 'channel' ? <NewChannelDialog onClose={() => setDialog(null)} /> : null}
       {dialog === 'browse' ? <BrowseDialog onClose={() => setDialog(null)} /> : null}
     </section>
-  )
-}
-
-function ConversationIcon({ item }: { item: Pick<Conversation, 'kind' | 'members' | 'isPrivate' | 'name'> }) {
-  if (item.kind === 'board') {
-    return (
-      <span class="conv-icon conv-icon-board">
-        <Icon name="board" size={22} />
-      </span>
-    )
-  }
-  if (item.kind === 'channel') {
-    return (
-      <span class="conv-icon">
-        <Icon name={item.isPrivate ? 'lock' : 'hash'} size={20} />
-      </span>
-    )
-  }
-  const others = otherPeople(item)
-  const first = others[0]
-  return (
-    <span class="avatar-with-dot">
-      <Avatar name={others.length > 1 ? `${others.length} ${t('chat.people')}` : (first?.displayName ?? '?')} />
-      {others.length === 1 && first ? <PresenceDot memberId={first.id} /> : null}
-    </span>
-  )
-}
-
-function rowSubtitle(item: ConversationItem): string {
-  if (item.kind === 'board') return t('chat.boardSubtitle')
-  if (item.kind === 'direct') {
-    const others = otherPeople(item)
-    if (others.length === 1 && others[0]) return presenceText(others[0].id) || t('chat.directMessage')
-    return tn('chat.memberCount', item.memberCount)
-  }
-  if (item.isArchived) return t('chat.archived')
-  return item.topic || tn('chat.memberCount', item.memberCount)
-}
-
-function ConversationRow({ item, isCurrent }: { item: ConversationItem; isCurrent: boolean }) {
-  const title = conversationTitle(item)
-  const hasUnread = item.unreadCount > 0
-  const when = item.lastMessageAt ?? item.createdAt
-  const badges = [
-    item.mentionCount ? tn('chat.mentionBadge', item.mentionCount) : '',
-    hasUnread ? tn('chat.unreadBadge', item.unreadCount) : '',
-  ].filter(Boolean)
-  return (
-    <a
-      class={['conv-row', hasUnread ? 'conv-row-unread' : '', item.isArchived ? 'conv-row-archived' : '']
-        .filter(Boolean)
-        .join(' ')}
-      href={`/chat/${item.id}`}
-      aria-current={isCurrent ? 'page' : undefined}
-      aria-label={[title, ...badges].join(', ')}
-      data-conversation-id={item.id}
-    >
-      <ConversationIcon item={item} />
-      <span class="conv-row-main">
-        <span class="conv-row-name">{title}</span>
-        <span class="conv-row-sub">{rowSubtitle(item)}</span>
-      </span>
-      <span class="conv-row-meta">
-        <time class="conv-row-time" dateTime={new Date(when).toISOString()}>
-          {formatListTime(when)}
-        </time>
-        <span class="conv-row-badges">
-          {item.mentionCount ? (
-            <span class="count-badge count-badge-mention" aria-hidden="true">
-              @{item.mentionCount > 1 ? item.mentionCount : ''}
-            </span>
-          ) : null}
-          {hasUnread ? (
-            <span class="count-badge" aria-hidden="true" data-testid="unread-badge">
-              {item.unreadCount > 99 ? '99+' : item.unreadCount}
-            </span>
-          ) : null}
-        </span>
-      </span>
-    </a>
   )
 }
 

@@ -283,6 +283,8 @@ export function Composer(props: ComposerProps) {
             maxLength={4000}
             placeholder={replyTo ? t('chat.replyPlaceholder') : t('chat.messagePlaceholder')}
             aria-label={t('chat.messageLabel')}
+            // A combobox, so screen readers announce the mention list and its active option.
+            role="combobox"
             aria-autocomplete="list"
             aria-controls={isSuggesting ? listId : undefined}
             aria-expanded={isSuggesting ? 'true' : 'false'}

@@ -348,7 +348,11 @@ export function ConversationView({ id }: { id: number }) {
             )}
           </div>
         ) : !isLoading && detail ? (
-          <p class="conv-start">{t('chat.startOf', { name: title })}</p>
+          <p class="conv-start">
+            {t(detail.kind === 'direct' ? 'chat.startOfDirect' : 'chat.startOf', {
+              name: detail.kind === 'channel' ? `#${title}` : title,
+            })}
+          </p>
         ) : null}
         {isLoading && messages.length === 0 ? <Loading label={t('common.loading')} /> : null}
         <MessageRows

@@ -159,6 +159,7 @@ export function MessageItem({
         </span>
       ) : null}
       <div class="msg-main">
+        {isMine && isGroupStart ? <span class="visually-hidden">{t('chat.fromYou')}</span> : null}
         {isGroupStart && showAuthor && !isMine ? (
           guest ? (
             <span class="msg-author msg-author-guest">
@@ -228,7 +229,11 @@ export function MessageItem({
         <button
           type="button"
           class="icon-button msg-more"
-          aria-label={t('chat.messageActions', { name: authorName })}
+          aria-label={t('chat.messageActions', {
+            name: isMine ? t('chat.you') : authorName,
+            time: formatTime(message.createdAt),
+            excerpt: excerptOf(message),
+          })}
           onClick={openSheet}
         >
           <Icon name="more" size={20} />
@@ -245,6 +250,16 @@ export function MessageItem({
       {isHistoryOpen ? <EditHistoryDialog messageId={message.id} onClose={() => setHistoryOpen(false)} /> : null}
     </div>
   )
+}
+
+/** A few words of the message, so each message's action button has its own name. */
+function excerptOf(message: MessageView): string {
+  // Block marks (headings, list bullets) read as noise in a button's name.
+  const words = plainPreview(message.body)
+    .replace(/(^|\s)(#{1,6}|[-*+>]|\d+\.)\s+/g, '$1')
+    .trim()
+  const text = words || t('chat.attachmentOnly')
+  return text.length > 40 ? `${text.slice(0, 39).trimEnd()}…` : text
 }
 
 function ReplyQuote({

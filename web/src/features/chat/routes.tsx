@@ -47,7 +47,6 @@ function LazyView({ path }: { path: string }) {
         <div class="card">
           <EmptyState
             icon="alert"
-            title={t('app.unreachableTitle')}
             action={
               <Button variant="primary" icon="refresh" onClick={() => setFailed(false)}>
                 {t('common.retry')}

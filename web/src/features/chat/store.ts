@@ -6,8 +6,12 @@
 import { computed, signal } from '@preact/signals'
 import { errorMessage } from '../../lib/errors'
 import { subscribeLive } from '../../lib/live'
+import { t } from '../../lib/i18n'
+import { currentPath } from '../../lib/router'
 import { me } from '../../lib/session'
 import type { LiveEvent } from '../../lib/socket'
+import { announce } from '../../ui/announcer'
+import { lastMessageOf } from '../../../../server/conversations/preview'
 import { chatApi, type ConversationItem, type MessageView, type PresenceEntry } from './chat-api'
 import { startOutbox } from './outbox'
 
@@ -85,6 +89,8 @@ function onMessage(message: MessageView): void {
       lastMessageAt: Math.max(item.lastMessageAt ?? 0, message.createdAt),
     }
     if (message.kind === 'system') return next
+    const isLatest = message.id >= (item.lastMessage?.id ?? 0)
+    if (isLatest) next.lastMessage = lastMessageOf(message)
     // Sending marks everything before it read (the server does the same).
     if (message.author?.id === myId) return { ...next, lastReadId: message.id, unreadCount: 0, mentionCount: 0 }
     if (message.id <= item.lastReadId) return next
@@ -92,6 +98,27 @@ function onMessage(message: MessageView): void {
     return { ...next, unreadCount: item.unreadCount + 1, mentionCount: item.mentionCount + (isMention ? 1 : 0) }
   })
   if (!isKnown) scheduleReload()
+  else announceNews(message)
+}
+
+/**
+ * Reads out a notice, or a message in a conversation other than the open one, to
+ * screen-reader users: sighted people see the badge change, they would hear nothing.
+ */
+function announceNews(message: MessageView): void {
+  const item = conversations.value?.find((c) => c.id === message.conversationId)
+  if (!item || message.kind === 'system' || !message.author || message.author.id === me.value?.member.id) return
+  if (item.mutedUntil !== null && item.mutedUntil > Date.now()) return
+  if (currentPath.value === `/chat/${item.id}`) return
+  const name = message.author.displayName
+  if (message.kind === 'notice' && message.notice) {
+    announce(t('board.announceNotice', { name, title: message.notice.title }))
+    return
+  }
+  const text = message.body.replace(/\s+/g, ' ').trim()
+  const excerpt = text.length > 80 ? `${text.slice(0, 79)}…` : text || t('chat.attachmentOnly')
+  if (item.kind === 'channel') announce(t('chat.announceInChannel', { name, channel: item.name, excerpt }))
+  else announce(t('chat.announceMessage', { name, excerpt }))
 }
 
 function onEvent(event: LiveEvent | null): void {
@@ -104,6 +131,16 @@ function onEvent(event: LiveEvent | null): void {
     case 'message.created':
       onMessage(event.data.message)
       break
+    case 'message.updated': {
+      const { message } = event.data
+      // An edit of the row's latest message changes its preview; a deletion reloads below.
+      update(message.conversationId, (item) =>
+        item.lastMessage?.id === message.id && message.deletedAt === null
+          ? { ...item, lastMessage: lastMessageOf(message) }
+          : item,
+      )
+      break
+    }
     case 'message.deleted':
       scheduleReload()
       break

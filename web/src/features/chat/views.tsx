@@ -15,7 +15,7 @@ function Problem({ title, text }: { title: string; text: string }) {
   return (
     <Page title={title}>
       <div class="card">
-        <EmptyState icon="alert" title={title} action={<LinkButton href="/board">{t('chat.navBoard')}</LinkButton>}>
+        <EmptyState icon="alert" action={<LinkButton href="/board">{t('chat.navBoard')}</LinkButton>}>
           {text}
         </EmptyState>
       </div>

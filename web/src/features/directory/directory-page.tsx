@@ -9,11 +9,14 @@ import { errorMessage } from '../../lib/errors'
 import { formatTime } from '../../lib/format'
 import { t, tn } from '../../lib/i18n'
 import { useLive } from '../../lib/live'
+import { navigate } from '../../lib/router'
 import { me } from '../../lib/session'
 import { Button } from '../../ui/button'
 import { EmptyState, Loading } from '../../ui/empty-state'
 import { Icon } from '../../ui/icons'
 import { Page, Section } from '../../ui/page'
+import { toast } from '../../ui/toast'
+import { chatApi } from '../chat/chat-api'
 import { canManage } from '../members/access'
 import { roleLabel } from '../members/labels'
 import { MemberPhoto } from './member-photo'
@@ -159,6 +162,16 @@ export function DirectoryPage() {
   )
 }
 
+/** Opens (or starts) the direct conversation with a colleague, in Backboard. */
+async function openMessage(memberId: number): Promise<void> {
+  try {
+    const conversation = await chatApi.openDirect([memberId])
+    navigate(`/chat/${conversation.id}`)
+  } catch (error) {
+    toast(errorMessage(error), 'error')
+  }
+}
+
 function DirectoryRow({
   entry,
   isSelf,
@@ -195,7 +208,19 @@ function DirectoryRow({
         </span>
       </div>
       <div class="person-actions">
-        {number ? (
+        {isSelf ? null : (
+          <Button
+            isSmall
+            variant="primary"
+            icon="chat"
+            aria-label={t('directory.messageNamed', { name: entry.displayName })}
+            onClick={() => void openMessage(entry.id)}
+          >
+            {t('directory.message')}
+          </Button>
+        )}
+        {/* Nobody calls or texts themselves. */}
+        {number && !isSelf ? (
           <>
             <a
               class="button button-secondary button-small"

@@ -7,6 +7,7 @@ import { t, tn } from '../../lib/i18n'
 import { useLive } from '../../lib/live'
 import { can, isOwner, me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
+import { LinkButton } from '../../ui/button'
 import { EmptyState, Loading } from '../../ui/empty-state'
 import { Icon, type IconName } from '../../ui/icons'
 import { Page, Section } from '../../ui/page'
@@ -87,7 +88,17 @@ export function HomePage() {
             {teamError ? <p class="notice notice-error">{teamError}</p> : null}
             {!team && !teamError ? <Loading label={t('common.loading')} /> : null}
             {team && colleagues.length === 0 ? (
-              <EmptyState icon="users" title={t('home.aloneTitle')}>
+              <EmptyState
+                icon="users"
+                title={t('home.aloneTitle')}
+                action={
+                  isManager ? (
+                    <LinkButton href="/members?invite=1" variant="primary" icon="plus">
+                      {t('members.invite')}
+                    </LinkButton>
+                  ) : null
+                }
+              >
                 {isManager ? t('home.aloneManager') : t('home.aloneStaff')}
               </EmptyState>
             ) : null}

@@ -27,10 +27,17 @@ export function JoinPage({ code }: { code: string }) {
       .catch((error: unknown) => {
         if (!isCurrent) return
         const isExpired = error instanceof ApiError && error.status === 410
+        const isUsedUp = error instanceof ApiError && error.code === 'join_link_used_up'
         const isInvalid = error instanceof ApiError && (error.status === 404 || error.status === 400)
         setLink({
           kind: 'broken',
-          title: isExpired ? t('join.expiredTitle') : isInvalid ? t('join.invalidTitle') : t('join.unavailableTitle'),
+          title: isUsedUp
+            ? t('join.usedUpTitle')
+            : isExpired
+              ? t('join.expiredTitle')
+              : isInvalid
+                ? t('join.invalidTitle')
+                : t('join.unavailableTitle'),
           message: isExpired || isInvalid ? t('join.askForNewLink') : errorMessage(error),
         })
       })
@@ -40,18 +47,14 @@ export function JoinPage({ code }: { code: string }) {
   }, [code])
 
   return (
-    <div class="standalone">
+    <main class="standalone">
       <BrandMark />
       {link.kind === 'loading' ? (
         <Loading label={t('join.checkingLink')} />
       ) : link.kind === 'broken' ? (
         <Page title={link.title} isNarrow>
           <div class="card">
-            <EmptyState
-              icon="link"
-              title={link.title}
-              action={<LinkButton href="/">{t('join.goToSignIn')}</LinkButton>}
-            >
+            <EmptyState icon="link" action={<LinkButton href="/">{t('join.goToSignIn')}</LinkButton>}>
               {link.message}
             </EmptyState>
           </div>
@@ -59,7 +62,7 @@ export function JoinPage({ code }: { code: string }) {
       ) : (
         <JoinForm code={code} info={link.info} />
       )}
-    </div>
+    </main>
   )
 }
 

@@ -16,7 +16,7 @@ export function WaitingPage() {
   const name = current?.member.displayName.split(/\s+/)[0] ?? ''
   const shop = current?.shop.name ?? ''
   return (
-    <div class="standalone">
+    <main class="standalone">
       <BrandMark />
       <Page title={t('waiting.title')} isNarrow>
         <div class="card waiting" data-testid="waiting">
@@ -41,14 +41,14 @@ export function WaitingPage() {
           {t('account.signOut')}
         </Button>
       </Page>
-    </div>
+    </main>
   )
 }
 
 export function RejectedPage() {
   const shop = me.value?.shop.name ?? ''
   return (
-    <div class="standalone">
+    <main class="standalone">
       <BrandMark />
       <Page title={t('rejected.title')} isNarrow>
         <div class="card waiting" role="alert">
@@ -59,6 +59,6 @@ export function RejectedPage() {
           {t('rejected.toSignIn')}
         </Button>
       </Page>
-    </div>
+    </main>
   )
 }

@@ -73,7 +73,7 @@ export function PageViewPage({ id }: { id: number }) {
         <Section>
           <EmptyState
             icon="alert"
-            title={problem.isGone ? t('pages.notFound') : problem.message}
+            title={problem.isGone ? undefined : problem.message}
             action={
               problem.isGone ? (
                 <LinkButton href="/pages">{t('pages.backToList')}</LinkButton>

@@ -46,7 +46,7 @@ export function SetupPage() {
   }
 
   return (
-    <div class="standalone">
+    <main class="standalone">
       <BrandMark />
       <Page title={t('setup.title')} subtitle={t('setup.intro')} isNarrow>
         <form class="form card" onSubmit={submit} noValidate>
@@ -77,6 +77,6 @@ export function SetupPage() {
           </Button>
         </form>
       </Page>
-    </div>
+    </main>
   )
 }

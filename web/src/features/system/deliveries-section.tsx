@@ -24,6 +24,9 @@ export function Integrations({ status }: { status: SystemStatus }) {
                 <span class="row-main">
                   <span class="row-title">{integration.name}</span>
                   {integration.detail ? <span class="system-detail">{integration.detail}</span> : null}
+                  {integration.name === 'Telegram' && integration.state === 'not_set_up' ? (
+                    <a href="/telegram">{t('system.openTelegram')}</a>
+                  ) : null}
                 </span>
                 <span class={`badge badge-${integration.state}`}>{t(`system.state.${integration.state}`)}</span>
               </div>

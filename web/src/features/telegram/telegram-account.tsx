@@ -8,6 +8,7 @@ import { errorMessage } from '../../lib/errors'
 import { formatDate } from '../../lib/format'
 import { t } from '../../lib/i18n'
 import { useLive } from '../../lib/live'
+import { can } from '../../lib/session'
 import { Button, LinkButton } from '../../ui/button'
 import { confirm } from '../../ui/dialog'
 import { Loading } from '../../ui/empty-state'
@@ -101,7 +102,16 @@ export function TelegramSection() {
     <Section title={t('telegram.accountTitle')} id="telegram" class="tg-section tg-account">
       {loadError ? <p class="card-text muted">{loadError}</p> : null}
       {!mine && !loadError ? <Loading label={t('common.loading')} /> : null}
-      {mine && !mine.isAvailable ? <p class="card-text muted">{t('telegram.accountUnavailable')}</p> : null}
+      {mine && !mine.isAvailable ? (
+        // Whoever can connect the bot is told where, not that "the owner" has not done it.
+        can('settings.manage') ? (
+          <p class="card-text muted">
+            {t('telegram.accountUnavailableYours')} <a href="/telegram">{t('telegram.openTelegramPage')}</a>
+          </p>
+        ) : (
+          <p class="card-text muted">{t('telegram.accountUnavailable')}</p>
+        )
+      ) : null}
       {mine?.isAvailable && !mine.link ? (
         <>
           <p class="card-text muted">{t('telegram.accountIntro')}</p>

@@ -75,9 +75,11 @@ function UrgentBanner({ notices, tick }: { notices: MessageView[]; tick: number 
   const rotation = useRotation(tick, notices.length, newestId(notices))
   const notice = notices[rotation.slide] ?? notices[0]
   if (!notice?.notice) return null
+  const photo = photosOf(notice)[0]
   return (
     <section class="wall-urgent" role="alert" aria-label={t('wall.urgentLabel')} data-testid="wall-urgent">
       <span class="wall-urgent-tag">{t('wall.urgent')}</span>
+      {photo ? <img class="wall-urgent-img" src={thumbnailOf(photo)} alt={photo.name} /> : null}
       <div class="wall-urgent-main">
         <p class="wall-urgent-title">{notice.notice.title}</p>
         {notice.body ? <Markdown text={notice.body} surface="wall" class="wall-urgent-body" /> : null}
@@ -273,7 +275,7 @@ export function WallScreen({ feed, offlineSince }: { feed: WallFeed; offlineSinc
         title={t('wall.boardTitle')}
         class="wall-board"
         items={recent}
-        empty={t('wall.noMessages')}
+        empty={feed.notices.length ? t('wall.nothingElse') : t('wall.noMessages')}
         tick={tick}
         resetKey={newestId(feed.recent)}
       />

@@ -87,6 +87,7 @@ export const enSystem = {
   'system.channel': 'Channel',
   'system.channel.push': 'Push notifications',
   'system.channel.telegram': 'Telegram',
+  'system.openTelegram': 'Open the Telegram page',
   'system.channel.xero': 'Xero',
   'system.pending': 'Pending',
   'system.sent': 'Sent',
@@ -120,7 +121,7 @@ export const enSystem = {
   'settings.noticesSection': 'Notices',
   'settings.reminderInterval': 'Remind about unread notices every',
   'settings.reminderIntervalHint':
-    'People who have not yet confirmed a “must read” notice are reminded this often. From 15 minutes to 7 days.',
+    'People who have not yet acknowledged a notice are reminded this often. From 15 minutes to 7 days.',
   'settings.reminderUnit': 'Unit',
   'settings.unitMinutes': 'minutes',
   'settings.unitHours': 'hours',

@@ -75,6 +75,9 @@ export const enTelegram = {
 
   'telegram.accountTitle': 'Telegram',
   'telegram.accountUnavailable': 'The owner has not connected a Telegram bot yet.',
+  'telegram.accountUnavailableYours':
+    'No Telegram bot is connected yet: connect one first, then link your account here.',
+  'telegram.openTelegramPage': 'Connect a bot on the Telegram page',
   'telegram.accountIntro': 'Get Backboard messages in Telegram and answer them from there.',
   'telegram.link': 'Link Telegram',
   'telegram.openTelegram': 'Open Telegram',

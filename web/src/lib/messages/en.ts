@@ -20,6 +20,7 @@ export const en = {
   'app.unreachableText':
     'Check that this phone is on the shop Wi-Fi, then try again. If it keeps happening, the Backboard box may be switched off.',
   'app.reconnecting': 'Connection lost. Reconnecting…',
+  'app.reconnected': 'Connected again.',
   'app.notFoundTitle': 'Page not found',
   'app.notFoundText': 'That page does not exist. It may have moved.',
   'app.notAllowedTitle': 'Not available to you',
@@ -93,6 +94,8 @@ export const en = {
   'auth.enterBoth': 'Enter your username and password.',
   'auth.wrongCredentials': 'That username and password do not match. Check them and try again.',
   'auth.signedOutByServer': 'You have been signed out. Sign in again to continue.',
+  'auth.signedOutDeactivated':
+    'You have been signed out: a manager has deactivated your account. Ask them if you think this is a mistake.',
   'auth.newHere': 'New here? Scan the QR code on the staff-room wall or ask a manager for an invite link.',
 
   'setup.title': 'Set up Backboard',
@@ -113,6 +116,7 @@ export const en = {
   'join.haveAccount': 'Already have an account?',
   'join.checkingLink': 'Checking the link…',
   'join.expiredTitle': 'This link has expired',
+  'join.usedUpTitle': 'This link has been used up',
   'join.invalidTitle': 'This link does not work',
   'join.unavailableTitle': 'Cannot open this link',
   'join.askForNewLink': 'Ask a manager for a new invite link or QR code.',
