@@ -5,13 +5,10 @@
  * everything else and still work. Needs `npm run build:web` first.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { chromium, type Browser, type APIResponse } from 'playwright-core'
-import { buildApp } from '../../server/app'
-import { loadConfig } from '../../server/config'
-import { CHROMIUM, CHROMIUM_ARGS, WEB_ROOT } from '../helpers/browser'
+import type { APIResponse } from 'playwright-core'
+import { isChromiumMissing, startAppAndBrowser, WEB_ROOT } from '../helpers/browser'
 
 const ABSURD = 9_000_000_000_000_000
 const GOOD_TITLES = ['Fire drill on Friday at 10', 'Bread delivery moved to 6:30']
@@ -24,26 +21,11 @@ async function ok(response: Promise<APIResponse>): Promise<APIResponse> {
   return answer
 }
 
-if (!fs.existsSync(CHROMIUM)) {
-  t.plan(0, `skipped: ${CHROMIUM} not found (apt-get install -y chromium)`)
-} else {
+if (!isChromiumMissing(t)) {
   t.test('a notice with an absurd time leaves the board and chat working', async (t) => {
     if (!t.ok(fs.existsSync(path.join(WEB_ROOT, 'index.html')), 'the web app is built (run npm run build:web first)'))
       return
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-error-boundary-'))
-    const { app, ctx } = await buildApp({
-      config: loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
-      webRoot: WEB_ROOT,
-      logger: false,
-    })
-    let browser: Browser | null = null
-    t.teardown(async () => {
-      await browser?.close()
-      await app.close()
-      fs.rmSync(dataDir, { recursive: true, force: true })
-    })
-    const base = await app.listen({ host: '127.0.0.1', port: 0 })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    const { ctx, base, browser } = await startAppAndBrowser(t, 'error-boundary')
     const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } })
     await ok(
       context.request.post('/api/setup', {

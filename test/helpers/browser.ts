@@ -7,6 +7,7 @@ import { chromium, type Browser } from 'playwright-core'
 import { buildApp } from '../../server/app'
 import { loadConfig } from '../../server/config'
 import type { App } from '../../server/shared/app-types'
+import type { AppContext } from '../../server/shared/context'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
@@ -41,9 +42,12 @@ export const WEB_ROOT = path.join(import.meta.dirname, '..', '..', 'dist', 'web'
  * The real app serving the built web app on 127.0.0.1 with a fresh data folder, and Chromium;
  * both closed and the folder removed when the test ends.
  */
-export async function startAppAndBrowser(t: Test, name: string): Promise<{ app: App; base: string; browser: Browser }> {
+export async function startAppAndBrowser(
+  t: Test,
+  name: string,
+): Promise<{ app: App; ctx: AppContext; base: string; browser: Browser }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `backboard-${name}-`))
-  const { app } = await buildApp({
+  const { app, ctx } = await buildApp({
     config: loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
     webRoot: WEB_ROOT,
     logger: false,
@@ -56,5 +60,5 @@ export async function startAppAndBrowser(t: Test, name: string): Promise<{ app: 
   })
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-  return { app, base, browser }
+  return { app, ctx, base, browser }
 }
