@@ -38,6 +38,8 @@ import { MembershipIndex } from './conversations/membership-index'
 import { registerConversationRoutes } from './conversations/routes'
 import { registerNoticeRoutes } from './notices/routes'
 import { registerNoticeKind } from './notices/kind'
+import { registerTaskKind } from './tasks/kind'
+import { registerTaskRoutes } from './tasks/routes'
 import { MessageKinds } from './conversations/kinds'
 import { runNoticeJobs } from './notices/service'
 import { purgeMessagesBefore } from './conversations/messages-service'
@@ -166,9 +168,10 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const hub = new Hub(db, buildVersion(options.webRoot ?? null))
   write.onCommit((events) => hub.publish(events))
   // Message kinds plug into conversations before anything reads or writes a message, in
-  // this order: notices (tasks, customer messages and cards join here).
+  // this order: notices, tasks (customer messages and cards join here).
   const kinds = new MessageKinds()
   registerNoticeKind(kinds)
+  registerTaskKind(kinds, clock)
   options.messageKinds?.(kinds)
   // Presence and the outbox need the context they are part of: they are plugged in next.
   const base: Omit<AppContext, 'presence' | 'outbox'> = {
@@ -249,6 +252,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerPresenceRoutes(app, ctx)
   registerConversationRoutes(app, ctx)
   registerNoticeRoutes(app, ctx)
+  registerTaskRoutes(app, ctx)
   registerFileRoutes(app, ctx)
   registerWallRoutes(app, ctx)
   registerDirectoryRoutes(app, ctx)

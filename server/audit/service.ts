@@ -39,6 +39,13 @@ export const AUDIT_ACTIONS = [
   'message.edited',
   'message.removed',
   'page.edited',
+  'task.details_revealed',
+  'task.queue_created',
+  'task.queue_updated',
+  'task.profile_changed',
+  'task.settings_changed',
+  'task.schedule_changed',
+  'task.category_changed',
   'page.deleted',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

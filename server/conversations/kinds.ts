@@ -50,7 +50,7 @@ export interface MessageKindSpec<F extends KindField = KindField> {
    * pushes, the Telegram mirror), carries `strip(value)` instead of the full field.
    */
   private?: {
-    canSee(viewer: Actor, row: MessageRow): boolean
+    canSee(viewer: Actor, row: MessageRow, value: NonNullable<MessageView[F]>): boolean
     strip(value: NonNullable<MessageView[F]>): NonNullable<MessageView[F]>
   }
   /** What a push about a new message of the kind says; the conversation's wording otherwise. */
@@ -116,7 +116,7 @@ export class MessageKinds {
         for (const row of own) {
           const value = values.get(row.id)
           if (value === undefined) continue
-          const isHidden = spec.private && (viewer === null || !spec.private.canSee(viewer, row))
+          const isHidden = spec.private && (viewer === null || !spec.private.canSee(viewer, row, value))
           fields.set(row.id, { [spec.field]: isHidden ? spec.private?.strip(value) : value })
         }
       }),

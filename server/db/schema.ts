@@ -13,10 +13,22 @@ import type {
   TelegramSentTable,
   TelegramMirror,
 } from './schema-outside'
+import type {
+  ReportCategoryTable,
+  TaskChangeTable,
+  TaskCheckTable,
+  TaskFollowerTable,
+  TaskProfileTable,
+  TaskQueueTable,
+  TaskRevealTable,
+  TaskScheduleTable,
+  TaskTable,
+} from './schema-tasks'
 
 // The tables of deliveries to the outside world, secrets, push and Telegram are declared in
 // schema-outside.ts; everything is importable from here.
 export type * from './schema-outside'
+export type * from './schema-tasks'
 
 export type Role = 'owner' | 'manager' | 'staff' | 'display'
 export type MemberStatus = 'pending' | 'active' | 'deactivated'
@@ -34,6 +46,7 @@ export interface ShopTable {
   wall_show_join_qr: Generated<number>
   retention_days: number | null
   push_contact: Generated<string>
+  task_active_limit: Generated<number>
 }
 
 export interface MemberTable {
@@ -156,6 +169,15 @@ export interface DB {
   telegram_group: TelegramGroupTable
   telegram_sent: TelegramSentTable
   telegram_action: TelegramActionTable
+  task_queue: TaskQueueTable
+  task_schedule: TaskScheduleTable
+  report_category: ReportCategoryTable
+  task: TaskTable
+  task_check: TaskCheckTable
+  task_change: TaskChangeTable
+  task_follower: TaskFollowerTable
+  task_reveal: TaskRevealTable
+  task_profile: TaskProfileTable
 }
 
 export type Member = Selectable<MemberTable>

@@ -16,7 +16,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof AppError) {
       const retry = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds
       if (error.status === 429 && retry) reply.header('retry-after', String(retry))
-      const body: Record<string, unknown> = { code: error.code, message: error.message }
+      const body: Record<string, unknown> = { ...error.fields, code: error.code, message: error.message }
       if (error.details !== undefined && error.status !== 429) body.details = error.details
       return reply.status(error.status).send(body)
     }

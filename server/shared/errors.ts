@@ -8,6 +8,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Named fields beside code and message that clients rely on (a taken task's `takenBy`). */
+    readonly fields?: Record<string, unknown>,
   ) {
     super(message)
     this.name = 'AppError'

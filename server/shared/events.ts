@@ -74,6 +74,76 @@ export interface NoticeView {
   ackTotal: number
 }
 
+export type TaskState = 'open' | 'taken' | 'started' | 'done' | 'cancelled'
+
+export interface TaskCheckView {
+  id: number
+  text: string
+  doneAt: number | null
+  doneBy: PersonRef | null
+}
+
+/** What a task adds to its message (`MessageView.task`); the API's task is this plus the message's own fields. */
+export interface TaskFields {
+  title: string
+  state: TaskState
+  /** 0–100, as the dispatcher set it. */
+  priority: number
+  /** The priority plus what waiting has added (the queue's ageing), at most 100: the queue's order. */
+  effectivePriority: number
+  /** A score caps compare with; null when not set. */
+  value: number | null
+  dueAt: number | null
+  isOverdue: boolean
+  /** Skills a taker must have (all of them). */
+  skills: string[]
+  /** Roles that may take it; empty for any. */
+  roles: string[]
+  photoRequired: boolean
+  /** Eligible members may see the private details before deciding to take it. */
+  detailsBeforeTaking: boolean
+  hasPrivateDetails: boolean
+  /** Only for its taker, dispatchers and whoever asked for them before taking; null for everyone else. */
+  privateDetails: string | null
+  /** Who saw the private details before taking ([] for everyone who cannot see them). */
+  revealedTo: number[]
+  queue: { id: number; name: string; mode: 'claim' | 'pull' } | null
+  takenBy: PersonRef | null
+  takenAt: number | null
+  startedAt: number | null
+  doneAt: number | null
+  doneNote: string
+  /** The thread line that finished it, with the photos. */
+  doneMessageId: number | null
+  cancelledAt: number | null
+  /** When it last became open: the waiting time counts from here. */
+  openedAt: number
+  checklist: TaskCheckView[]
+  createdBy: PersonRef | null
+  reporter: PersonRef | null
+  category: { id: number; name: string } | null
+  scheduleId: number | null
+  /** Messages in its thread (replies to it). */
+  threadCount: number
+  /** Bumped by every change. */
+  version: number
+}
+
+export type TaskAction =
+  | 'created'
+  | 'taken'
+  | 'started'
+  | 'released'
+  | 'returned'
+  | 'reassigned'
+  | 'done'
+  | 'cancelled'
+  | 'reopened'
+  | 'escalated'
+  | 'revealed'
+  | 'checked'
+  | 'updated'
+
 export interface MessageView {
   id: number
   conversationId: number
@@ -91,6 +161,7 @@ export interface MessageView {
   reactions: ReactionView[]
   mentionIds: number[]
   notice: NoticeView | null
+  task: TaskFields | null
   system: { action: string; actorName: string; detail: string } | null
   /** Someone outside the staff, writing in a linked Telegram group (author is then null). */
   guest: { name: string } | null
@@ -121,6 +192,21 @@ export interface EventMap {
   'reaction.changed': { conversationId: number; messageId: number; reactions: ReactionView[] }
   'notice.acknowledged': { messageId: number; memberId: number; at: number; ackCount: number; ackTotal: number }
   'notice.unpinned': { messageId: number; reason: 'expired' | 'unpinned' | 'deleted' }
+  /** A task changed state (to its conversation): lists refresh, the taker's screen shows the private details. */
+  'task.changed': {
+    taskId: number
+    conversationId: number
+    action: TaskAction
+    state: TaskState
+    takenBy: PersonRef | null
+    by: PersonRef | null
+    /** Who the change concerns besides the actor (the new assignee, the member a task went back from). */
+    memberId: number | null
+    title: string
+    version: number
+  }
+  /** An open task waited too long (to managers). */
+  'task.escalated': { taskId: number; conversationId: number; title: string; waitingMs: number }
   'notice.reminder': { messageId: number; title: string; isUrgent: boolean; missingMemberIds: number[] }
   'read.updated': { conversationId: number; memberId: number; lastReadId: number }
   'directory.changed': { memberId: number }

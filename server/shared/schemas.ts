@@ -2,7 +2,13 @@
 import { Type, type TSchema } from 'typebox'
 
 export const ErrorBody = Type.Object(
-  { code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) },
+  {
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+    /** With `task_taken`: who has the task. */
+    takenBy: Type.Optional(Type.Object({ id: Type.Integer(), displayName: Type.String() })),
+  },
   { $id: 'Error' },
 )
 

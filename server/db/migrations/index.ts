@@ -10,6 +10,7 @@ import * as outboxOperations from './2026-11-22-1900-outbox-operations'
 import * as push from './2026-11-22-2000-push'
 import * as telegram from './2026-11-22-2100-telegram'
 import * as messageRevision from './2026-12-02-1020-message-revision'
+import * as tasks from './2026-12-02-1100-tasks'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22-2000-push': push,
   '2026-11-22-2100-telegram': telegram,
   '2026-12-02-1020-message-revision': messageRevision,
+  '2026-12-02-1100-tasks': tasks,
 }

@@ -45,6 +45,13 @@ const ACTIONS: Record<AuditAction, true> = {
   'message.edited': true,
   'message.removed': true,
   'page.edited': true,
+  'task.details_revealed': true,
+  'task.queue_created': true,
+  'task.queue_updated': true,
+  'task.profile_changed': true,
+  'task.settings_changed': true,
+  'task.schedule_changed': true,
+  'task.category_changed': true,
   'page.deleted': true,
 }
 
