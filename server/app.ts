@@ -40,6 +40,9 @@ import { registerNoticeRoutes } from './notices/routes'
 import { registerNoticeKind } from './notices/kind'
 import { registerTaskKind } from './tasks/kind'
 import { registerTaskRoutes } from './tasks/routes'
+import { registerTaskAdminRoutes } from './tasks/admin-routes'
+import { registerTaskTelegram } from './tasks/telegram'
+import { runTaskJobs } from './tasks/jobs'
 import { MessageKinds } from './conversations/kinds'
 import { runNoticeJobs } from './notices/service'
 import { purgeMessagesBefore } from './conversations/messages-service'
@@ -253,6 +256,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerConversationRoutes(app, ctx)
   registerNoticeRoutes(app, ctx)
   registerTaskRoutes(app, ctx)
+  registerTaskAdminRoutes(app, ctx)
   registerFileRoutes(app, ctx)
   registerWallRoutes(app, ctx)
   registerDirectoryRoutes(app, ctx)
@@ -270,6 +274,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // own: the command menu and /help list them in this order.
   const telegramRegistry = new TelegramRegistry()
   registerNoticeTelegram(telegramRegistry, ctx)
+  registerTaskTelegram(telegramRegistry, ctx)
   options.telegramBehaviours?.(telegramRegistry)
   const telegram = new TelegramService(
     ctx,
@@ -285,6 +290,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const timers = [
     every(3_600_000, () => deleteExpiredSessions(db, clock.now())),
     every(options.jobIntervalMs ?? 15_000, () => runNoticeJobs(ctx)),
+    every(options.jobIntervalMs ?? 15_000, () => runTaskJobs(ctx)),
     every(60_000, () => ctx.presence.expireShiftStatuses()),
     every(3_600_000, () => dailyBackup()),
     every(3_600_000, () => ctx.outbox.prune()),
