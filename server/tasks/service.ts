@@ -274,7 +274,7 @@ async function requireTask(w: WriteContext, actor: Actor, id: number) {
  * Records a change: the task's row was already updated by the caller; this adds the
  * change, a system line in the task's thread (who, when), and the events.
  */
-async function recordChange(
+export async function recordChange(
   ctx: AppContext,
   w: WriteContext,
   taskId: number,
@@ -469,7 +469,7 @@ function assertTakerOrDispatcher(actor: Actor, task: repo.TaskRow, what: string)
     throw forbidden('not_taker', `Only whoever has the job, or a dispatcher, can ${what}.`)
 }
 
-async function setState(
+export async function setState(
   w: WriteContext,
   id: number,
   from: readonly TaskState[],
