@@ -4,7 +4,6 @@ import type { AppContext } from '../shared/context'
 import { Body, EpochMs, IdParams, withErrors } from '../shared/schemas'
 import { forbidden } from '../shared/errors'
 import { actorOf } from '../auth/access'
-import { createChannel } from '../conversations/service'
 import {
   AttachmentInputSchema,
   AttachmentSchema,
@@ -276,21 +275,7 @@ export function registerTaskRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (request, reply) => {
-      const queue = await tasks.createQueue(ctx, actorOf(request), request.body, async (inner, name) => {
-        const everyone = await inner.db
-          .selectFrom('member')
-          .select('id')
-          .where('status', '=', 'active')
-          .where('role', '!=', 'display')
-          .execute()
-        const channel = await createChannel(inner, actorOf(request), {
-          name,
-          topic: 'Tasks of this queue',
-          isPrivate: false,
-          memberIds: everyone.map((m) => m.id),
-        })
-        return channel.id
-      })
+      const queue = await tasks.createQueue(ctx, actorOf(request), request.body)
       return reply.status(201).send(queue)
     },
   )

@@ -16,6 +16,7 @@ import { prepareAttachments, type AttachmentInput } from '../files/service'
 import { assertCanPost, assertCanWrite, requireReadable } from '../conversations/access'
 import { assertBody, CLIENT_KEY_PATTERN, insertMessage } from '../conversations/messages-service'
 import { selectConversation, selectMessageByClientKey } from '../conversations/repo'
+import { createChannel } from '../conversations/service'
 import { hydrateMessages } from '../conversations/views'
 import { canSeePrivateDetails } from './kind'
 import { compareQueued, effectivePriority, ineligibility, MAX_PRIORITY } from './rules'
@@ -867,17 +868,31 @@ export async function createQueue(
   ctx: AppContext,
   actor: Actor,
   input: QueueInput & { name: string; mode: QueueMode },
-  createChannel: (ctx: AppContext, name: string) => Promise<number>,
 ): Promise<QueueView> {
   const name = input.name.replace(/\s+/g, ' ').trim()
   if (!name || [...name].length > 60) throw badRequest('invalid_name', 'A queue needs a name of at most 60 characters.')
   const id = await ctx.write(async (w) => {
     const clash = await w.trx.selectFrom('task_queue').select('id').where('name', '=', name).executeTakeFirst()
     if (clash) throw conflict('queue_exists', 'A queue with that name already exists.')
-    const conversationId =
-      input.conversationId === undefined
-        ? await createChannel({ ...ctx, write: ctx.write.within(w) }, name)
-        : (await requireReadable(w.trx, actor, input.conversationId)).id
+    let conversationId: number
+    if (input.conversationId === undefined) {
+      // Everything inside joins this write: the queue and its channel exist together or not at all.
+      const everyone = await w.trx
+        .selectFrom('member')
+        .select('id')
+        .where('status', '=', 'active')
+        .where('role', '!=', 'display')
+        .execute()
+      const channel = await createChannel({ ...ctx, write: ctx.write.within(w) }, actor, {
+        name,
+        topic: 'Jobs of this queue',
+        isPrivate: false,
+        memberIds: everyone.map((m) => m.id),
+      })
+      conversationId = channel.id
+    } else {
+      conversationId = (await requireReadable(w.trx, actor, input.conversationId)).id
+    }
     const row = await w.trx
       .insertInto('task_queue')
       .values({

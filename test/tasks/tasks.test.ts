@@ -1,6 +1,6 @@
 import t from 'tap'
-import { bodyOf } from '../helpers/app'
-import { as, eventsAfter, lastEventId } from '../helpers/chat'
+import { bodyOf, type SignedInMember } from '../helpers/app'
+import { as, eventsAfter, lastEventId, newClientKey, tinyPng, upload } from '../helpers/chat'
 import type { TaskView } from '../../server/tasks/service'
 import { openTaskShop } from './helpers'
 
@@ -53,4 +53,152 @@ t.test('a dispatcher posts a task; one worker takes it; the other is told who ha
     detail.thread.map((m) => m.system?.action),
     ['task.taken'],
   )
+})
+
+t.test('a task goes open → taken → started → done, and back to open when given back or reopened', async (t) => {
+  const { app, owner, workers, post } = await openTaskShop(t)
+  const [anna, ben] = workers as [SignedInMember, SignedInMember]
+  const task = await post({ title: 'Restock shelf 4', checklist: ['Count boxes', 'Fill shelf'], photoRequired: true })
+  t.equal(task.checklist.length, 2)
+
+  t.match(bodyOf(await as(app, anna, 'POST', `/api/tasks/${task.id}/start`)), { code: 'not_taker' })
+  t.equal((await as(app, anna, 'POST', `/api/tasks/${task.id}/take`)).statusCode, 200)
+  t.match(bodyOf(await as(app, ben, 'POST', `/api/tasks/${task.id}/release`)), { code: 'not_taker' })
+  const started = bodyOf<TaskView>(await as(app, anna, 'POST', `/api/tasks/${task.id}/start`))
+  t.equal(started.state, 'started')
+  const item = started.checklist[0] as { id: number }
+  const ticked = bodyOf<TaskView>(
+    await as(app, anna, 'PUT', `/api/tasks/${task.id}/checklist/${item.id}`, { isDone: true }),
+  )
+  t.equal(ticked.checklist[0]?.doneBy?.id, anna.id)
+  t.match(bodyOf(await as(app, ben, 'PUT', `/api/tasks/${task.id}/checklist/${item.id}`, { isDone: false })), {
+    code: 'not_taker',
+  })
+
+  const noPhoto = await as(app, anna, 'POST', `/api/tasks/${task.id}/done`, { note: 'All full' })
+  t.equal(noPhoto.statusCode, 400)
+  t.match(bodyOf(noPhoto), { code: 'photo_required' })
+  const photo = await upload(app, anna, tinyPng(8, 8), 'shelf.png', 'image/png')
+  const done = bodyOf<TaskView>(
+    await as(app, anna, 'POST', `/api/tasks/${task.id}/done`, {
+      note: 'All full',
+      attachments: [{ fileId: photo.id }],
+    }),
+  )
+  t.equal(done.state, 'done')
+  t.equal(done.doneNote, 'All full')
+  t.ok(done.doneMessageId)
+
+  t.match(bodyOf(await as(app, anna, 'POST', `/api/tasks/${task.id}/reopen`)), { code: 'dispatch_required' })
+  const reopened = bodyOf<TaskView>(await as(app, owner, 'POST', `/api/tasks/${task.id}/reopen`))
+  t.equal(reopened.state, 'open')
+  t.equal(reopened.takenBy, null)
+
+  t.equal((await as(app, ben, 'POST', `/api/tasks/${task.id}/take`)).statusCode, 200)
+  const released = bodyOf<TaskView>(await as(app, ben, 'POST', `/api/tasks/${task.id}/release`))
+  t.equal(released.state, 'open')
+  const reassigned = bodyOf<TaskView>(
+    await as(app, owner, 'POST', `/api/tasks/${task.id}/reassign`, { memberId: anna.id }),
+  )
+  t.equal(reassigned.takenBy?.id, anna.id)
+  t.equal((await as(app, anna, 'POST', `/api/tasks/${task.id}/reassign`, { memberId: ben.id })).statusCode, 403)
+  const cancelled = bodyOf<TaskView>(await as(app, owner, 'POST', `/api/tasks/${task.id}/cancel`))
+  t.equal(cancelled.state, 'cancelled')
+  t.match(bodyOf(await as(app, ben, 'POST', `/api/tasks/${task.id}/take`)), { code: 'task_closed' })
+
+  const thread = bodyOf<{ thread: { system: { action: string } | null; attachments: unknown[] }[] }>(
+    await as(app, owner, 'GET', `/api/tasks/${task.id}`),
+  ).thread
+  t.same(
+    thread.map((m) => m.system?.action),
+    [
+      'task.taken',
+      'task.started',
+      'task.done',
+      'task.reopened',
+      'task.taken',
+      'task.released',
+      'task.reassigned',
+      'task.cancelled',
+    ],
+    'every change is a line in the thread',
+  )
+  t.equal(thread[2]?.attachments.length, 1, 'the done line carries the photo')
+})
+
+t.test('Next hands out the most important task first and answers 204 when nothing is left', async (t) => {
+  const { app, owner, workers, clock } = await openTaskShop(t)
+  const [anna] = workers as [SignedInMember]
+  const queue = bodyOf<{ id: number }>(
+    await as(app, owner, 'POST', '/api/task-queues', { name: 'Repairs', mode: 'pull', ageingPerHour: 10 }),
+  )
+  const post = async (title: string, priority: number) =>
+    bodyOf<TaskView>(
+      await as(app, owner, 'POST', '/api/tasks', { title, priority, queueId: queue.id, clientKey: newClientKey('t') }),
+    )
+  const old = await post('Old low job', 20)
+  clock.advance(3 * 3_600_000)
+  const urgent = await post('Urgent job', 90)
+  await post('Normal job', 45)
+  t.match(bodyOf(await as(app, anna, 'POST', `/api/tasks/${old.id}/take`)), { code: 'pull_queue' })
+
+  const first = bodyOf<TaskView>(await as(app, anna, 'POST', '/api/tasks/next', {}))
+  t.equal(first.id, urgent.id)
+  t.match(bodyOf(await as(app, anna, 'POST', '/api/tasks/next', {})), { code: 'active_limit' })
+  await as(app, anna, 'POST', `/api/tasks/${first.id}/done`, {})
+  const second = bodyOf<TaskView>(await as(app, anna, 'POST', '/api/tasks/next', { queueId: queue.id }))
+  t.equal(second.id, old.id, 'three hours of ageing at 10 an hour lift 20 to 50, above 45')
+  await as(app, anna, 'POST', `/api/tasks/${second.id}/done`, {})
+  await as(app, anna, 'POST', '/api/tasks/next', {}).then((r) =>
+    as(app, anna, 'POST', `/api/tasks/${bodyOf<TaskView>(r).id}/done`, {}),
+  )
+  const none = await as(app, anna, 'POST', '/api/tasks/next', {})
+  t.equal(none.statusCode, 204)
+})
+
+t.test('bad task input gets a 4xx with a code and stores nothing', async (t) => {
+  const { app, ctx, owner, workers, channelId } = await openTaskShop(t)
+  const [anna] = workers as [SignedInMember]
+  const bad: [Record<string, unknown>, number, string][] = [
+    [{ title: '' }, 400, 'invalid_request'],
+    [{ title: '   ' }, 400, 'invalid_title'],
+    [{ title: 'x', priority: 101 }, 400, 'invalid_request'],
+    [{ title: 'x', priority: '5' }, 400, 'invalid_request'],
+    [{ title: 'x', dueAt: 9e15 }, 400, 'invalid_request'],
+    [{ title: 'x', conversationId: undefined }, 400, 'place_required'],
+    [{ title: 'x', queueId: 999 }, 404, 'queue_not_found'],
+    [{ title: 'x', extra: 1 }, 400, 'invalid_request'],
+    [{ title: 'x', checklist: Array(31).fill('a') }, 400, 'invalid_request'],
+    [{ title: '<script>alert(1)</script>'.repeat(10) }, 400, 'title_too_long'],
+  ]
+  for (const [input, status, code] of bad) {
+    const response = await as(app, owner, 'POST', '/api/tasks', {
+      conversationId: channelId,
+      clientKey: newClientKey('bad'),
+      ...input,
+    })
+    t.equal(response.statusCode, status, JSON.stringify(input).slice(0, 60))
+    t.equal(bodyOf(response).code, code)
+  }
+  const staff = await as(app, anna, 'POST', '/api/tasks', {
+    title: 'x',
+    conversationId: channelId,
+    clientKey: newClientKey('s'),
+  })
+  t.equal(staff.statusCode, 403, 'posting needs tasks.dispatch')
+  const rows = await ctx.db.selectFrom('task').select('message_id').execute()
+  t.equal(rows.length, 0)
+  t.equal((await as(app, anna, 'POST', '/api/tasks/999/take')).statusCode, 404)
+})
+
+t.test('a replayed clientKey answers the first task, and the script in a title is stored as text', async (t) => {
+  const { app, owner, channelId } = await openTaskShop(t)
+  const clientKey = newClientKey('same')
+  const body = { title: '<img src=x onerror=alert(1)>', conversationId: channelId, clientKey }
+  const first = await as(app, owner, 'POST', '/api/tasks', body)
+  const again = await as(app, owner, 'POST', '/api/tasks', body)
+  t.equal(first.statusCode, 201)
+  t.equal(again.statusCode, 200)
+  t.equal(bodyOf<TaskView>(again).id, bodyOf<TaskView>(first).id)
+  t.equal(bodyOf<TaskView>(first).title, '<img src=x onerror=alert(1)>')
 })
