@@ -2,6 +2,7 @@
  * The audit log: an append-only record of security-relevant actions. Writes happen in the
  * caller's transaction so an action and its record commit together.
  */
+import { csvCell } from '../shared/csv'
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema'
 import type { Database } from '../db/database'
@@ -101,12 +102,6 @@ export async function listAudit(db: Database, query: AuditQuery): Promise<AuditV
     ip: row.ip,
     detail: JSON.parse(row.detail) as Record<string, unknown>,
   }))
-}
-
-function csvCell(value: string): string {
-  // A leading = + - @ would be run as a formula by spreadsheet programs.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
 /** CSV with times in ISO 8601 UTC and in the shop's timezone. */

@@ -98,6 +98,11 @@ const ProfileSchema = Type.Object({
   effectiveLimit: Type.Integer(),
 })
 
+/** These actions need nothing more: a POST without a body means an empty one. */
+async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {}
+}
+
 export function registerTaskRoutes(app: App, ctx: AppContext): void {
   const Task = TaskSchema
   const TaskWithThread = Type.Object({ ...TaskSchema.properties, thread: historySchema(ctx.kinds).properties.messages })
@@ -145,15 +150,16 @@ export function registerTaskRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/tasks/next',
     {
+      preValidation: emptyBodyAsObject,
       schema: {
         tags,
         summary: 'Take the most important open task I may take (204 when there is none)',
-        body: Type.Optional(Body({ queueId: Type.Optional(Type.Integer({ minimum: 1 })) })),
+        body: Body({ queueId: Type.Optional(Type.Integer({ minimum: 1 })) }),
         response: withErrors({ 200: Task, 204: Type.Null() }),
       },
     },
     async (request, reply) => {
-      const task = await tasks.nextTask(ctx, actorOf(request), request.body?.queueId ?? null)
+      const task = await tasks.nextTask(ctx, actorOf(request), request.body.queueId ?? null)
       return task ? task : reply.status(204).send(null)
     },
   )
@@ -197,20 +203,19 @@ export function registerTaskRoutes(app: App, ctx: AppContext): void {
   app.post(
     '/api/tasks/:id/done',
     {
+      preValidation: emptyBodyAsObject,
       schema: {
         tags,
         summary: 'Finish a task with a note and photos',
         params: IdParams,
-        body: Type.Optional(
-          Body({
-            note: Type.Optional(MessageText),
-            attachments: Type.Optional(Type.Array(AttachmentInputSchema, { maxItems: 10 })),
-          }),
-        ),
+        body: Body({
+          note: Type.Optional(MessageText),
+          attachments: Type.Optional(Type.Array(AttachmentInputSchema, { maxItems: 10 })),
+        }),
         response: withErrors({ 200: Task }),
       },
     },
-    async (request) => tasks.finishTask(ctx, actorOf(request), request.params.id, request.body ?? {}),
+    async (request) => tasks.finishTask(ctx, actorOf(request), request.params.id, request.body),
   )
 
   app.post(

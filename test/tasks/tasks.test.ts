@@ -202,3 +202,14 @@ t.test('a replayed clientKey answers the first task, and the script in a title i
   t.equal(bodyOf<TaskView>(again).id, bodyOf<TaskView>(first).id)
   t.equal(bodyOf<TaskView>(first).title, '<img src=x onerror=alert(1)>')
 })
+
+t.test('Next and Done need no body at all', async (t) => {
+  const { app, workers, post } = await openTaskShop(t)
+  const [anna] = workers as [SignedInMember]
+  const task = await post({ title: 'Sweep the floor' })
+  await as(app, anna, 'POST', `/api/tasks/${task.id}/take`)
+  const done = await app.inject({ method: 'POST', url: `/api/tasks/${task.id}/done`, headers: { cookie: anna.cookie } })
+  t.equal(done.statusCode, 200, done.body)
+  const next = await app.inject({ method: 'POST', url: '/api/tasks/next', headers: { cookie: anna.cookie } })
+  t.equal(next.statusCode, 204, next.body)
+})
