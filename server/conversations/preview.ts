@@ -1,6 +1,6 @@
 /**
  * The one line a conversation list shows for its latest message, as messaging apps do:
- * the text without Markdown, else the notice's title, else what was attached. Pure, so the
+ * the text without Markdown, else the notice's or task's title, else what was attached. Pure, so the
  * web app computes the same line from a live event as the server does for the list.
  */
 import type { MessageView } from '../shared/events'
@@ -25,13 +25,13 @@ export interface LastMessage {
 }
 
 /** The preview line of one message: its text, a notice's title, or an attachment label. */
-export function messagePreview(view: Pick<MessageView, 'body' | 'attachments' | 'notice'>): string {
+export function messagePreview(view: Pick<MessageView, 'body' | 'attachments' | 'notice' | 'task'>): string {
   // List markers would read as stray dashes once the lines are folded into one.
   const text = notificationExcerpt(view.body.replace(/^\s*(?:[-*+]|\d+[.)])\s+/gm, ''), PREVIEW_MAX)
-  const title = view.notice?.title ?? ''
+  const title = view.notice?.title ?? (view.task ? `📋 ${view.task.title}` : '')
   const first = view.attachments[0]
   const label = !first ? '' : first.kind === 'file' ? `📎 ${first.name}` : ATTACHMENT_LABELS[first.kind]
-  // A photo with a caption reads "📷 caption"; a notice reads by its title.
+  // A photo with a caption reads "📷 caption"; a notice or a task reads by its title.
   if (title) return notificationExcerpt(title, PREVIEW_MAX)
   if (text && label) return `${label.split(' ')[0]} ${text}`
   return text || label
@@ -39,7 +39,7 @@ export function messagePreview(view: Pick<MessageView, 'body' | 'attachments' | 
 
 /** A message view as the list's `lastMessage`. */
 export function lastMessageOf(
-  view: Pick<MessageView, 'id' | 'author' | 'body' | 'attachments' | 'notice' | 'kind' | 'createdAt'>,
+  view: Pick<MessageView, 'id' | 'author' | 'body' | 'attachments' | 'notice' | 'task' | 'kind' | 'createdAt'>,
 ): LastMessage {
   return {
     id: view.id,

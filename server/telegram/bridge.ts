@@ -33,6 +33,18 @@ export function clientKeyOf(chatId: number, telegramMessageId: number): string {
   return `tg${chatId}_${telegramMessageId}`.replace(/[^A-Za-z0-9_-]/g, '_')
 }
 
+/** The app's address for links to it (PUBLIC_URL, else where the owner connected from); null when Telegram would refuse it. */
+export async function appUrlOf(ctx: AppContext): Promise<string | null> {
+  const fromConfig = ctx.config.publicUrl?.origin
+  const stored = (await ctx.db.selectFrom('telegram_bot').select('app_url').executeTakeFirst())?.app_url
+  const url = fromConfig ?? (stored || null)
+  if (!url) return null
+  const host = new URL(url).hostname
+  // Telegram refuses buttons that point at this machine itself.
+  if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') return null
+  return url.replace(/\/+$/, '')
+}
+
 /** A plan that changes nothing (the update is still marked done). */
 export function nothing(): Plan {
   return { step: async () => undefined }

@@ -10,8 +10,8 @@ import type { TgChat, TgMessage, TgUpdate, TgUser } from './client'
 import type { Actor } from '../auth/actor'
 import { linkOf, type Linking } from './linking'
 import type { Mirror } from './mirror'
-import { conversationName } from './replies'
-import { issueCallbackData } from './tokens'
+import { conversationName, repliedToOf } from './replies'
+import { awaitNext, issueCallbackData } from './tokens'
 import type { CommandInput, Plan, TelegramRegistry } from './registry'
 
 const MUTE_HOURS = 8
@@ -24,6 +24,23 @@ const STRANGER_TEXT =
 export interface ParsedCommand {
   name: string
   args: string
+}
+
+/** What `/start` carries when it is a member's one-time code from the app. */
+export function isLinkCode(args: string): boolean {
+  return /^[A-Za-z0-9_-]{24}$/.test(args)
+}
+
+/**
+ * `/start name_args` from a link `t.me/<bot>?start=name_args` runs the command `/name args`
+ * (links in the bot's answers open the private chat on the right thing); anything else is /start.
+ */
+export function deepLinked(command: ParsedCommand, registry: TelegramRegistry): ParsedCommand {
+  const match = /^([a-z0-9]+)(?:_([A-Za-z0-9_-]*))?$/.exec(command.args)
+  const name = match?.[1]
+  if (command.name !== 'start' || !name || name === 'start' || !registry.command(name))
+    return { name: 'start', args: '' }
+  return { name, args: (match[2] ?? '').replace(/_/g, ' ').trim() }
 }
 
 /** `/name args` or `/name@bot args`; null when it is not a command, or is meant for another bot. */
@@ -83,6 +100,8 @@ export class Commands {
       reply: (html, keyboard) => this.mirror.replyStep(update.update_id, message.chat, html, keyboard ?? null),
       button: (w, prefix, grant = {}) =>
         issueCallbackData(w.trx, this.bridge.registry, prefix, { ...grant, memberId: actor.member.id }, w.now),
+      repliedTo: await repliedToOf(this.bridge, message),
+      awaitNext: (w, name, data) => awaitNext(w.trx, actor.member.id, name, data, w.now),
       mirror: this.mirror,
     }
     return registered.handle(input)

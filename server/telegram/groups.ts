@@ -16,7 +16,7 @@ import { actorFor, findCode, fullName, linkOf, type Linking } from './linking'
 import { contentOf, mediaOf, type Content } from './media-in'
 import type { Mirror } from './mirror'
 import type { Plan } from './registry'
-import { post } from './replies'
+import { offerInbound, post } from './replies'
 import { escapeHtml, splitText } from './render'
 
 export class Groups {
@@ -113,7 +113,7 @@ export class Groups {
       .where('chat_id', '=', chat.id)
       .executeTakeFirst()
     // A group nobody linked: the bot says nothing there.
-    if (!group || command) return nothing()
+    if (!group) return nothing()
     const conversationId = group.conversation_id
     const link = await linkOf(this.ctx.db, from.id)
     const actor = link ? await actorFor(this.ctx.db, link.member_id) : null
@@ -126,6 +126,7 @@ export class Groups {
         .where('member_id', '=', actor.member.id)
         .executeTakeFirst()) !== undefined
     let replyToId: number | undefined
+    let isReplyToMirrored = false
     if (message.reply_to_message) {
       const sent = await this.ctx.db
         .selectFrom('telegram_sent')
@@ -133,8 +134,10 @@ export class Groups {
         .where('chat_id', '=', chat.id)
         .where('telegram_message_id', '=', message.reply_to_message.message_id)
         .executeTakeFirst()
-      if (sent?.conversation_id === conversationId && sent.message_id) replyToId = sent.message_id
-      else {
+      if (sent?.conversation_id === conversationId && sent.message_id) {
+        replyToId = sent.message_id
+        isReplyToMirrored = true
+      } else {
         const original = await this.ctx.db
           .selectFrom('message')
           .select('id')
@@ -147,7 +150,23 @@ export class Groups {
     // Joins, pins, title changes, stickers: nothing to pass on, and nothing to say about it.
     if (!message.text && !message.caption && !message.location && !mediaOf(message)) return nothing()
     // A guest's files count against the storage of the manager who linked the group.
-    const content = await contentOf(this.bridge, message, isMember && actor ? actor.member.id : group.linked_by)
+    let fetched: ReturnType<typeof contentOf> | undefined
+    const contentOnce = () =>
+      (fetched ??= contentOf(this.bridge, message, isMember && actor ? actor.member.id : group.linked_by))
+    if (isMember && actor) {
+      const taken = await offerInbound(this.bridge, this.mirror, {
+        actor,
+        message,
+        isGroup: true,
+        repliedTo: isReplyToMirrored && replyToId !== undefined ? { messageId: replyToId, conversationId } : null,
+        updateId: update.update_id,
+        content: contentOnce,
+      })
+      if (taken) return taken
+    }
+    // Other commands in the group are for other bots, or not for the group.
+    if (command) return nothing()
+    const content = await contentOnce()
     if ('refusal' in content) return { step: reply(content.refusal) }
     const clientKey = clientKeyOf(chat.id, message.message_id)
     if (isMember && actor) {

@@ -6,11 +6,11 @@
  */
 import { hydrateMessages } from '../conversations/views'
 import type { AttachmentView } from '../shared/events'
-import type { Bridge } from './bridge'
+import { appUrlOf, type Bridge } from './bridge'
 import type { SendPayload } from './mirror'
 import type { Keyboard, MirrorRendering } from './registry'
 import type { Part } from './sender'
-import { issueCallbackData } from './tokens'
+import { GROUP_BUTTON, issueCallbackData } from './tokens'
 import { CAPTION_LIMIT, compose, escapeHtml, excerpt, visibleLength } from './render'
 
 /** Bots may upload up to 50 MB. */
@@ -24,15 +24,8 @@ export class MessageParts {
   }
 
   /** The app's address for "Open in app" buttons; null when Telegram would refuse it. */
-  async appUrl(): Promise<string | null> {
-    const fromConfig = this.ctx.config.publicUrl?.origin
-    const stored = (await this.ctx.db.selectFrom('telegram_bot').select('app_url').executeTakeFirst())?.app_url
-    const url = fromConfig ?? (stored || null)
-    if (!url) return null
-    const host = new URL(url).hostname
-    // Telegram refuses buttons that point at this machine itself.
-    if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') return null
-    return url.replace(/\/+$/, '')
+  appUrl(): Promise<string | null> {
+    return appUrlOf(this.ctx)
   }
 
   private async timezone(): Promise<string> {
@@ -86,8 +79,13 @@ export class MessageParts {
         send: payload,
         who,
         timezone,
-        callbackData: (prefix) => {
-          if (payload.memberId === null) throw new Error('buttons are issued to a member')
+        callbackData: async (prefix) => {
+          if (payload.memberId === null) {
+            // In a group the button is nobody's in particular: the press says who and where.
+            if (payload.isGroup && this.bridge.registry.button(prefix)?.handleInGroup)
+              return `${prefix}:${GROUP_BUTTON}`
+            throw new Error('buttons are issued to a member')
+          }
           const grant = { memberId: payload.memberId, messageId: row.id }
           return issueCallbackData(db, this.bridge.registry, prefix, grant, this.ctx.clock.now())
         },
@@ -108,7 +106,10 @@ export class MessageParts {
     const keyboard: Keyboard = [...(own?.keyboard ?? [])]
     // Not in groups: guests there have no account, and the app's address is the shop's business.
     if (link && !payload.isGroup) keyboard.push([{ text: 'Open in app', url: link }])
-    return { parts: partsOf(header, body, keyboard, view.attachments), conversationId: conversation.id }
+    return {
+      parts: partsOf(header, body, keyboard, own?.attachments ?? view.attachments),
+      conversationId: conversation.id,
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { StoredEvent } from '../shared/events'
 import type { WriteContext } from '../shared/write'
-import type { Bridge } from './bridge'
+import { appUrlOf, type Bridge } from './bridge'
 import type { TgChat } from './client'
 import type { Keyboard, MirrorQueue, MirrorSend, Step } from './registry'
 
@@ -96,6 +96,10 @@ export class Mirror implements MirrorQueue {
       payload: { op: 'acked', messageId, memberId } satisfies TelegramPayload,
       ...(ttlMs === undefined ? {} : { expiresAt: w.now + ttlMs }),
     })
+  }
+
+  appUrl(): Promise<string | null> {
+    return appUrlOf(this.bridge.ctx)
   }
 
   async wasMirrored(w: WriteContext, messageId: number, memberId?: number): Promise<boolean> {

@@ -1,15 +1,18 @@
 /**
  * What features add to the Telegram bridge: commands (`/board`), callback buttons
- * (Acknowledge) and how a message of their kind reads in the mirror. buildApp creates one
- * registry, features register from their own folder, then the bridge is created and adds
- * its own commands; the bridge never names a feature. Registering a name, a button prefix
- * or a kind twice throws at start rather than silently overriding.
+ * (Acknowledge, and buttons anyone in a linked group may press), how a message of their
+ * kind reads in the mirror, and handlers that take some messages before the bridge posts
+ * them. buildApp creates one registry, features register from their own folder, then the
+ * bridge is created and adds its own commands; the bridge never names a feature.
+ * Registering a name, a button prefix, a kind or a handler twice throws at start rather
+ * than silently overriding.
  */
 import type TelegramBotType from 'node-telegram-bot-api'
 import type { Actor } from '../auth/actor'
 import type { MessageKind, TelegramActionTable } from '../db/schema'
+import type { AttachmentInput } from '../files/service'
 import type { AppContext } from '../shared/context'
-import type { MessageView, StoredEvent } from '../shared/events'
+import type { AttachmentView, MessageView, StoredEvent } from '../shared/events'
 import type { WriteContext } from '../shared/write'
 import type { Selectable } from 'kysely'
 import type { TgMessage } from './client'
@@ -43,6 +46,15 @@ export interface MirrorSend {
 export interface MirrorQueue {
   /** Queues one message for one chat under `key` (an idempotency key: once per key). */
   send(w: WriteContext, key: string, send: MirrorSend, ttlMs?: number): Promise<void>
+  /** Queues a bot message (HTML) to a chat, once per `key`. */
+  queueReply(
+    w: WriteContext,
+    chatId: number,
+    key: string,
+    html: string,
+    isGroup?: boolean,
+    keyboard?: Keyboard | null,
+  ): Promise<void>
   /**
    * Queues one message for each linked member among `memberIds` in the conversation who
    * wants it now (their mirror setting, mutes unless urgent, the away rule).
@@ -66,6 +78,17 @@ export interface MirrorQueue {
    * (a press was answered), and forgets the tokens issued to them for it.
    */
   settleButtons(w: WriteContext, messageId: number, memberId: number, ttlMs?: number): Promise<void>
+  /**
+   * The app's address for links (PUBLIC_URL, else where the owner connected from); null
+   * when Telegram would refuse it. It reads outside any write: call it while planning.
+   */
+  appUrl(): Promise<string | null>
+}
+
+/** Where a message that answers one the bot sent came from: the app message that one mirrored. */
+export interface RepliedTo {
+  messageId: number
+  conversationId: number
 }
 
 /** Who a button is issued to, and what it stands for. */
@@ -89,6 +112,10 @@ export interface CommandInput {
   reply(html: string, keyboard?: Keyboard | null): Step
   /** Callback data for a registered button, for this member, to put on a reply. */
   button(w: WriteContext, prefix: string, grant?: Omit<ButtonGrant, 'memberId'>): Promise<string>
+  /** The mirrored message the command answers (sent as a reply to it), or null. */
+  repliedTo: RepliedTo | null
+  /** The member's next message in this chat (not a command) goes to the inbound handler `name`, with `data`. */
+  awaitNext(w: WriteContext, name: string, data: unknown): Promise<void>
   mirror: MirrorQueue
 }
 
@@ -112,10 +139,42 @@ export interface ButtonInput {
   query: TelegramBotType.CallbackQuery
   updateId: number
   services(w: WriteContext): AppContext
-  /** After the commit: the little note Telegram shows the presser. */
-  answer(text: string, isAlert?: boolean): () => Promise<void>
+  /**
+   * After the commit: the little note Telegram shows the presser. `url` may be a
+   * `startLink`, which Telegram opens (the only links it allows there besides games).
+   */
+  answer(text: string, isAlert?: boolean, url?: string): () => Promise<void>
   /** Queues an answer in a chat. */
   reply(w: WriteContext, chatId: number, html: string): Promise<void>
+  /** Callback data for a registered button, for the presser, to put on a reply. */
+  button(w: WriteContext, prefix: string, grant?: Omit<ButtonGrant, 'memberId'>): Promise<string>
+  /** The presser's next message in their private chat (not a command) goes to the inbound handler `name`. */
+  awaitNext(w: WriteContext, name: string, data: unknown): Promise<void>
+  mirror: MirrorQueue
+}
+
+/**
+ * A press of a button on a message mirrored into a linked group: anyone in the group may
+ * press it, so the bridge says who pressed (linked staff, or nobody it knows) and which
+ * mirrored message it is on, and the handler decides.
+ */
+export interface GroupButtonInput {
+  /** The presser as linked, active staff; null for a guest or anyone not linked. */
+  actor: Actor | null
+  /** The app message the pressed group message mirrors, and its conversation (the group's). */
+  messageId: number
+  conversationId: number
+  query: TelegramBotType.CallbackQuery
+  updateId: number
+  services(w: WriteContext): AppContext
+  answer(text: string, isAlert?: boolean, url?: string): () => Promise<void>
+  /**
+   * Whether the bot can write to the presser in private now (false when they blocked it);
+   * asks Telegram, so call it after the commit.
+   */
+  canWritePrivately(): Promise<boolean>
+  /** `https://t.me/<bot>?start=<payload>`, or null without a bot. */
+  startLink(payload: string): string | null
   mirror: MirrorQueue
 }
 
@@ -130,6 +189,41 @@ export interface TelegramButton {
   /** The name stored with its tokens. */
   action: string
   handle(input: ButtonInput): Promise<Plan>
+  /**
+   * Presses of the button on a message mirrored into a linked group, where it is issued to
+   * nobody in particular; without it the button is never put on a group's message.
+   */
+  handleInGroup?(input: GroupButtonInput): Promise<Plan>
+}
+
+/** What a linked member sent, offered to features before the bridge posts it in a conversation. */
+export interface InboundInput {
+  actor: Actor
+  message: TgMessage
+  /** Sent in a linked group (whose conversation `repliedTo` is in), not in the private chat. */
+  isGroup: boolean
+  /** The mirrored message it replies to, or null. */
+  repliedTo: RepliedTo | null
+  /** What `awaitNext` stored for this handler when this is the message it waited for; undefined otherwise. */
+  awaited: unknown
+  updateId: number
+  services(w: WriteContext): AppContext
+  /** The message's text and files (fetched and stored now), or why they cannot be taken. */
+  content(): Promise<{ body: string; attachments: AttachmentInput[] } | { refusal: string }>
+  /** A step that answers in the chat it came from. */
+  reply(html: string, keyboard?: Keyboard | null): Step
+  mirror: MirrorQueue
+}
+
+/**
+ * Takes some messages from linked staff before the bridge posts them (a keyword in a reply
+ * to a mirrored message, the photo a command asked for). Handlers are asked in the order
+ * they were registered.
+ */
+export interface InboundHandler {
+  name: string
+  /** A plan for the message, or null to leave it to the next handler and then the bridge. */
+  handle(input: InboundInput): Promise<Plan | null>
 }
 
 /** What the bridge passes a kind's renderer for one message to one chat. */
@@ -152,6 +246,8 @@ export interface MirrorRendering {
   header?: string
   /** Plain text; the message's own body when left out. */
   body?: string
+  /** The files and locations sent after the text; the message's own when left out. */
+  attachments?: readonly AttachmentView[]
   /** Rows above "Open in app". */
   keyboard?: Keyboard
   /** The page "Open in app" opens, when not the message in its conversation. */
@@ -180,6 +276,7 @@ export class TelegramRegistry {
   private readonly commands = new Map<string, TelegramCommand>()
   private readonly buttons = new Map<string, TelegramButton>()
   private readonly mirrors = new Map<string, MirrorRenderer>()
+  private readonly inbound = new Map<string, InboundHandler>()
 
   /** Adds a command; the menu and /help list commands in the order they were registered. */
   registerCommand(command: TelegramCommand): void {
@@ -203,6 +300,12 @@ export class TelegramRegistry {
     this.mirrors.set(renderer.kind, renderer)
   }
 
+  registerInbound(handler: InboundHandler): void {
+    if (this.inbound.has(handler.name))
+      throw new Error(`Telegram inbound handler "${handler.name}" is registered twice`)
+    this.inbound.set(handler.name, handler)
+  }
+
   command(name: string): TelegramCommand | undefined {
     return this.commands.get(name)
   }
@@ -221,5 +324,13 @@ export class TelegramRegistry {
 
   allMirrors(): MirrorRenderer[] {
     return [...this.mirrors.values()]
+  }
+
+  inboundHandler(name: string): InboundHandler | undefined {
+    return this.inbound.get(name)
+  }
+
+  allInbound(): InboundHandler[] {
+    return [...this.inbound.values()]
   }
 }

@@ -14,8 +14,9 @@ import type { TgMessage, TgUpdate } from './client'
 import { actorFor, linkOf } from './linking'
 import { contentOf, type Content } from './media-in'
 import type { Mirror } from './mirror'
-import type { Keyboard, Plan, TelegramRegistry } from './registry'
+import type { InboundInput, Keyboard, Plan, RepliedTo, TelegramRegistry } from './registry'
 import { escapeHtml, splitText } from './render'
+import { awaitedBy, clearAwaited } from './tokens'
 
 const CONFIRM_AGAIN_AFTER_MS = 10 * 60_000
 
@@ -37,6 +38,61 @@ export async function conversationName(w: WriteContext, conversationId: number, 
     .where('cm.member_id', '!=', memberId)
     .executeTakeFirst()
   return other ? other.display_name : 'your notes'
+}
+
+/** The mirrored message a message in this chat replies to, if it replies to one the bot sent. */
+export async function repliedToOf(bridge: Bridge, message: TgMessage): Promise<RepliedTo | null> {
+  if (!message.reply_to_message) return null
+  const sent = await bridge.ctx.db
+    .selectFrom('telegram_sent')
+    .select(['conversation_id', 'message_id'])
+    .where('chat_id', '=', message.chat.id)
+    .where('telegram_message_id', '=', message.reply_to_message.message_id)
+    .executeTakeFirst()
+  return sent?.message_id && sent.conversation_id
+    ? { messageId: sent.message_id, conversationId: sent.conversation_id }
+    : null
+}
+
+/**
+ * Offers a linked member's message to the features' inbound handlers: first to the one
+ * waiting for it (`awaitNext`, private chats only), then to each in turn. The first plan
+ * wins; null leaves the message to the bridge.
+ */
+export async function offerInbound(
+  bridge: Bridge,
+  mirror: Mirror,
+  input: Pick<InboundInput, 'actor' | 'message' | 'isGroup' | 'repliedTo' | 'updateId' | 'content'>,
+): Promise<Plan | null> {
+  const handlers = bridge.registry.allInbound()
+  if (handlers.length === 0) return null
+  const base = {
+    ...input,
+    services: (w: WriteContext) => servicesIn(bridge.ctx, w),
+    reply: (html: string, keyboard?: Keyboard | null) =>
+      mirror.replyStep(input.updateId, input.message.chat, html, keyboard ?? null),
+    mirror,
+  }
+  const memberId = input.actor.member.id
+  const awaited = input.isGroup ? null : await awaitedBy(bridge.ctx.db, memberId, bridge.ctx.clock.now())
+  const waiting = awaited ? bridge.registry.inboundHandler(awaited.name) : undefined
+  if (awaited && waiting) {
+    const plan = await waiting.handle({ ...base, awaited: awaited.data })
+    if (plan) {
+      return {
+        ...plan,
+        step: async (w) => {
+          await clearAwaited(w.trx, memberId)
+          await plan.step(w)
+        },
+      }
+    }
+  }
+  for (const handler of handlers) {
+    const plan = await handler.handle({ ...base, awaited: undefined })
+    if (plan) return plan
+  }
+  return null
 }
 
 /** Posts what came from Telegram as the member, in the update's transaction. */
@@ -146,7 +202,18 @@ export class Replies {
         replyToId = sent.message_id ?? undefined
       }
     }
-    const content = await contentOf(this.bridge, message, actor.member.id)
+    let fetched: ReturnType<typeof contentOf> | undefined
+    const contentOnce = () => (fetched ??= contentOf(this.bridge, message, actor.member.id))
+    const taken = await offerInbound(this.bridge, this.mirror, {
+      actor,
+      message,
+      isGroup: false,
+      repliedTo: conversationId !== null && replyToId !== undefined ? { messageId: replyToId, conversationId } : null,
+      updateId: update.update_id,
+      content: contentOnce,
+    })
+    if (taken) return taken
+    const content = await contentOnce()
     const reply = (html: string, keyboard?: Keyboard) => this.mirror.replyStep(update.update_id, chat, html, keyboard)
     if ('refusal' in content) return { step: reply(content.refusal) }
     const clientKey = clientKeyOf(chat.id, message.message_id)

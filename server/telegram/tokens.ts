@@ -9,6 +9,12 @@ import type { DB } from '../db/schema'
 import type { ButtonGrant, TelegramRegistry } from './registry'
 
 /**
+ * The callback data of a button on a group's message is `prefix:group`: it stands for no
+ * member, and the press itself says which group message it is on and who pressed.
+ */
+export const GROUP_BUTTON = 'group'
+
+/**
  * Issues callback data for the button registered under `prefix`. A grant on a message
  * gets the same token each time (a message re-rendered for an edit keeps its button).
  */
@@ -46,4 +52,57 @@ export async function issueCallbackData(
     })
     .execute()
   return `${prefix}:${token}`
+}
+
+/** How long the bot waits for the message a feature asked for (`awaitNext`). */
+export const AWAIT_TTL_MS = 30 * 60_000
+const AWAIT = 'await:'
+
+/**
+ * The member's next message goes to the inbound handler `name` with `data`; a newer wait
+ * replaces an older one. Stored like a button's action, so it outlives a restart.
+ */
+export async function awaitNext(
+  db: Kysely<DB>,
+  memberId: number,
+  name: string,
+  data: unknown,
+  now: number,
+): Promise<void> {
+  await clearAwaited(db, memberId)
+  await db
+    .insertInto('telegram_action')
+    .values({
+      token: randomBytes(16).toString('base64url'),
+      action: `${AWAIT}${name}`,
+      member_id: memberId,
+      data: JSON.stringify(data ?? null),
+      created_at: now,
+    })
+    .execute()
+}
+
+/** What the member's next message is awaited for, while the wait is fresh. */
+export async function awaitedBy(
+  db: Kysely<DB>,
+  memberId: number,
+  now: number,
+): Promise<{ name: string; data: unknown } | null> {
+  const row = await db
+    .selectFrom('telegram_action')
+    .select(['action', 'data'])
+    .where('member_id', '=', memberId)
+    .where('action', 'like', `${AWAIT}%`)
+    .where('created_at', '>', now - AWAIT_TTL_MS)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst()
+  return row ? { name: row.action.slice(AWAIT.length), data: JSON.parse(row.data) as unknown } : null
+}
+
+export async function clearAwaited(db: Kysely<DB>, memberId: number): Promise<void> {
+  await db
+    .deleteFrom('telegram_action')
+    .where('member_id', '=', memberId)
+    .where('action', 'like', `${AWAIT}%`)
+    .execute()
 }

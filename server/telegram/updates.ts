@@ -10,16 +10,18 @@
 import type TelegramBotType from 'node-telegram-bot-api'
 import { AppError } from '../shared/errors'
 import { nothing, servicesIn, type Bridge } from './bridge'
-import { scrub, type TgMessage, type TgUpdate, type TgUser } from './client'
-import { parseCommand, type Commands } from './commands'
+import { classify, scrub, type TgMessage, type TgUpdate, type TgUser } from './client'
+import { deepLinked, isLinkCode, parseCommand, type Commands } from './commands'
 import type { Groups } from './groups'
 import { actorFor, linkOf } from './linking'
 import type { Mirror } from './mirror'
-import type { Plan } from './registry'
+import type { GroupButtonInput, Plan, TelegramButton } from './registry'
 import type { Replies } from './replies'
-import { escapeHtml } from './render'
+import { escapeHtml, excerpt } from './render'
+import { awaitNext, GROUP_BUTTON, issueCallbackData } from './tokens'
 
 const NOT_FOR_YOU = 'This button is not for you.'
+const ANSWER_LIMIT = 200
 
 export interface UpdateParts {
   mirror: Mirror
@@ -132,10 +134,13 @@ export class Updates {
   private async planPrivate(update: TgUpdate, message: TgMessage, from: TgUser): Promise<Plan> {
     const { commands, replies } = this.parts
     const command = parseCommand(message, this.bridge.bot?.username)
-    if (command?.name === 'start' && command.args) return commands.planLinkMember(update, message, from, command.args)
+    if (command?.name === 'start' && isLinkCode(command.args))
+      return commands.planLinkMember(update, message, from, command.args)
     const link = await linkOf(this.ctx.db, from.id)
     const actor = link ? await actorFor(this.ctx.db, link.member_id) : null
     if (!link || !actor) return commands.planStranger(update, message.chat)
+    if (command?.name === 'start' && command.args)
+      return commands.plan(update, message, actor, deepLinked(command, this.bridge.registry))
     if (command) return commands.plan(update, message, actor, command)
     return replies.plan(update, message, actor, link.last_conversation_id)
   }
@@ -144,13 +149,16 @@ export class Updates {
   private async planButton(update: TgUpdate, query: TelegramBotType.CallbackQuery): Promise<Plan> {
     const api = this.bridge.clients?.api
     const answer =
-      (text: string, isAlert = false) =>
+      (text: string, isAlert = false, url?: string) =>
       async () => {
-        await api?.answerCallbackQuery(query.id, { text, show_alert: isAlert })
+        // Telegram refuses answers over 200 characters, and the presser would see nothing.
+        const short = text.length > ANSWER_LIMIT ? excerpt(text, ANSWER_LIMIT - 10) : text
+        await api?.answerCallbackQuery(query.id, { text: short, show_alert: isAlert, ...(url ? { url } : {}) })
       }
-    const match = /^([A-Za-z0-9]{1,8}):([A-Za-z0-9_-]{10,40})$/.exec(query.data ?? '')
+    const match = new RegExp(`^([A-Za-z0-9]{1,8}):(${GROUP_BUTTON}|[A-Za-z0-9_-]{10,40})$`).exec(query.data ?? '')
     const button = match ? this.bridge.registry.button(match[1] as string) : undefined
     if (!match || !button) return { step: async () => undefined, after: answer('') }
+    if (match[2] === GROUP_BUTTON) return this.planGroupButton(update, query, button, answer)
     const action = await this.ctx.db
       .selectFrom('telegram_action')
       .selectAll()
@@ -172,7 +180,68 @@ export class Updates {
       services: (w) => servicesIn(this.ctx, w),
       answer,
       reply: (w, chatId, html) => mirror.queueReply(w, chatId, `${update.update_id}`, html),
+      button: (w, prefix, grant = {}) =>
+        issueCallbackData(w.trx, this.bridge.registry, prefix, { ...grant, memberId: actor.member.id }, w.now),
+      awaitNext: (w, name, data) => awaitNext(w.trx, actor.member.id, name, data, w.now),
       mirror,
+    })
+  }
+
+  /**
+   * A press on a linked group's message: the button is nobody's in particular, so what
+   * counts is that the message is one the bot mirrored into this linked group.
+   */
+  private async planGroupButton(
+    update: TgUpdate,
+    query: TelegramBotType.CallbackQuery,
+    button: TelegramButton,
+    answer: GroupButtonInput['answer'],
+  ): Promise<Plan> {
+    const chat = query.message?.chat
+    const group =
+      chat && chat.type !== 'private'
+        ? await this.ctx.db
+            .selectFrom('telegram_group')
+            .select('conversation_id')
+            .where('chat_id', '=', chat.id)
+            .executeTakeFirst()
+        : undefined
+    const sent =
+      group && chat && query.message
+        ? await this.ctx.db
+            .selectFrom('telegram_sent')
+            .select(['message_id', 'conversation_id'])
+            .where('chat_id', '=', chat.id)
+            .where('telegram_message_id', '=', query.message.message_id)
+            .executeTakeFirst()
+        : undefined
+    if (!button.handleInGroup || !group || !sent?.message_id || sent.conversation_id !== group.conversation_id) {
+      return { step: async () => undefined, after: answer(NOT_FOR_YOU, true) }
+    }
+    const link = await linkOf(this.ctx.db, query.from.id)
+    const actor = link ? await actorFor(this.ctx.db, link.member_id) : null
+    const api = this.bridge.clients?.api
+    const bot = this.bridge.bot
+    return button.handleInGroup({
+      actor,
+      messageId: sent.message_id,
+      conversationId: group.conversation_id,
+      query,
+      updateId: update.update_id,
+      services: (w) => servicesIn(this.ctx, w),
+      answer,
+      canWritePrivately: async () => {
+        if (!api) return false
+        try {
+          await api.sendChatAction(query.from.id, 'typing')
+          return true
+        } catch (error) {
+          // Only a refusal says no; anything else (Telegram slow, a 429) leaves it to the outbox.
+          return classify(error).kind !== 'forbidden'
+        }
+      },
+      startLink: (payload) => (bot ? `https://t.me/${bot.username}?start=${payload}` : null),
+      mirror: this.parts.mirror,
     })
   }
 }

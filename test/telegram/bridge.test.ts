@@ -46,7 +46,11 @@ t.test('the owner connects a bot: checked with getMe, token sealed, never return
   t.equal((fs.statSync(path.join(tg.dataDir, 'secret.key')).mode & 0o777).toString(8), '600')
   await until('the commands to be registered', () => tg.fake.calls('setMyCommands').length > 0, 3000)
   const commands = [...tg.fake.commands.values()][0]?.map((c) => c.command)
-  t.same(commands, ['board', 'here', 'away', 'mute', 'help'], 'commands registered with setMyCommands')
+  t.same(
+    commands,
+    ['board', 'tasks', 'next', 'mine', 'done', 'report', 'here', 'away', 'mute', 'help'],
+    'commands registered with setMyCommands',
+  )
   await until('long polling started', () => tg.fake.calls('getUpdates').length > 0, 3000)
   const system = await as(tg.app, tg.owner, 'GET', '/api/system')
   t.match(system.body, /corner_shop_bot/, 'the system page names the bot')

@@ -118,7 +118,11 @@ t.test(
 
     await until('the commands to be registered', () => tg.fake.calls('setMyCommands').length > 0, 3000)
     const names = [...tg.fake.commands.values()][0]?.map((c) => c.command)
-    t.same(names, ['board', 'ping', 'here', 'away', 'mute', 'help'], "the feature's command in the menu, in order")
+    t.same(
+      names,
+      ['board', 'tasks', 'next', 'mine', 'done', 'report', 'ping', 'here', 'away', 'mute', 'help'],
+      "the feature's command in the menu, in order",
+    )
 
     const before = tg.fake.botMessages(handle.chat.id).length
     handle.command('ping', 'hello')
