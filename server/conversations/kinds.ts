@@ -8,7 +8,7 @@ import type { Kysely, Selectable } from 'kysely'
 import { Type, type TSchema } from 'typebox'
 import type { Actor } from '../auth/actor'
 import type { DB, MessageKind, MessageTable } from '../db/schema'
-import type { MessageView } from '../shared/events'
+import type { MessageView, StoredEvent } from '../shared/events'
 import type { WriteContext } from '../shared/write'
 
 type MessageRow = Selectable<MessageTable>
@@ -24,6 +24,34 @@ export interface KindNotification {
   tag: string
   url: string
   isUrgent: boolean
+  /**
+   * Buttons on the notification (a task's Take). The service worker acts on them without
+   * opening the app, with what `data` carries.
+   */
+  actions?: { action: string; title: string }[]
+  /** What the service worker needs to act on a button (a task's id); never anything private. */
+  data?: Record<string, unknown>
+  /**
+   * How the push counts against each member's notification level: `addressed` when the
+   * message asks something of them (a job they may take); like any message otherwise.
+   */
+  reason?: KindPushReason
+}
+
+/**
+ * Why a member is pushed about a kind's event, which their notification level weighs:
+ * `addressed` is about something of their own (the job they dispatched, follow or were
+ * given) and comes through like a mention; `general` only for those who want everything.
+ */
+export type KindPushReason = 'addressed' | 'general'
+
+/** A push a kind asks for about one of its events; push/ still applies away, level, quiet hours and mutes. */
+export interface KindEventPush {
+  memberIds: number[]
+  /** The conversation the event is about, whose mute each member may have set; null for none. */
+  conversationId: number | null
+  notification: KindNotification
+  reason: KindPushReason
 }
 
 /** How one kind of message plugs into conversations; every hook but `hydrate` is optional. */
@@ -55,6 +83,12 @@ export interface MessageKindSpec<F extends KindField = KindField> {
   }
   /** What a push about a new message of the kind says; the conversation's wording otherwise. */
   notification?(view: MessageView): KindNotification
+  /**
+   * Pushes a stored event of the kind calls for besides the new message itself (a task
+   * taken: its dispatcher is told), decided inside the transaction that stored it. Built
+   * from the event and stored rows, never from a viewer's view: nothing private.
+   */
+  eventPushes?(w: WriteContext, event: StoredEvent): Promise<KindEventPush[]>
   /** The message may have an empty body (a notice's title says it). */
   allowsEmptyBody?: boolean
   /** Runs in the transaction that deletes one of its messages (a notice leaves the board). */
@@ -137,6 +171,13 @@ export class MessageKinds {
 
   notification(view: MessageView): KindNotification | null {
     return this.specs.get(view.kind)?.notification?.(view) ?? null
+  }
+
+  /** Every kind's pushes for one stored event (none for most events). */
+  async eventPushes(w: WriteContext, event: StoredEvent): Promise<KindEventPush[]> {
+    const pushes: KindEventPush[] = []
+    for (const spec of this.specs.values()) if (spec.eventPushes) pushes.push(...(await spec.eventPushes(w, event)))
+    return pushes
   }
 
   allowsEmptyBody(kind: MessageKind): boolean {

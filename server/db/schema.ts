@@ -72,6 +72,8 @@ export interface MemberTable {
   quiet_start_minute: number | null
   quiet_end_minute: number | null
   telegram_mirror: Generated<TelegramMirror>
+  /** A wall display's own setting: whether it shows the open tasks. */
+  wall_show_tasks: Generated<number>
 }
 
 export interface MemberPermissionTable {

@@ -1,14 +1,16 @@
 /**
- * Whom to push, decided inside the transaction that stored the message or reminder, and
- * queued in the outbox with it: nothing is pushed that was not committed, and nothing
- * committed is forgotten.
+ * Whom to push, decided inside the transaction that stored the message, reminder or other
+ * event, and queued in the outbox with it: nothing is pushed that was not committed, and
+ * nothing committed is forgotten. A message kind words its own notifications and asks for
+ * pushes about its own events (kinds.ts); the rules here stay the same for every kind.
  */
 import type { Kysely } from 'kysely'
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { notificationExcerpt } from '../shared/text'
-import type { DB } from '../db/schema'
+import type { DB, PushLevel, ShiftStatus } from '../db/schema'
 import type { MessageView, StoredEvent } from '../realtime/events'
+import type { KindEventPush, KindNotification } from '../conversations/kinds'
 import { minuteOfDay, shouldPush, type PushReason, type Recipient } from './rules'
 
 export const PUSH_CHANNEL = 'push'
@@ -23,6 +25,26 @@ export interface PushPayload {
   icon: string
   badge: string
   isUrgent: boolean
+  /** Buttons the service worker shows and acts on (a task's Take). */
+  actions?: { action: string; title: string }[]
+  /** What the service worker needs for them (a task's id). */
+  data?: Record<string, unknown>
+}
+
+const ICONS = { icon: '/icons/icon-192.png', badge: '/icons/badge-72.png' }
+
+/** A kind's notification as the service worker gets it. */
+function kindPayload(own: KindNotification): PushPayload {
+  return {
+    title: own.title,
+    body: own.body,
+    tag: own.tag,
+    url: own.url,
+    ...ICONS,
+    isUrgent: own.isUrgent,
+    ...(own.actions?.length ? { actions: own.actions } : {}),
+    ...(own.data ? { data: own.data } : {}),
+  }
 }
 
 /** One push waiting in the outbox: for which device, what, and how the push service should treat it. */
@@ -47,6 +69,7 @@ export class PushQueue {
     for (const event of events) {
       if (event.type === 'message.created') await this.queueMessage(w, event as StoredEvent<'message.created'>)
       else if (event.type === 'notice.reminder') await this.queueReminder(w, event as StoredEvent<'notice.reminder'>)
+      else await this.queueKindPushes(w, event, await this.ctx.kinds.eventPushes(w, event))
     }
   }
 
@@ -67,8 +90,50 @@ export class PushQueue {
       .where('m.status', '=', 'active')
       .where('m.role', '!=', 'display')
     if (memberIds) q = q.where('m.id', 'in', memberIds.length ? memberIds : [-1])
-    const rows = await q.execute()
-    return rows.map((row) => ({
+    return (await q.execute()).map((row) => this.recipientOf(row))
+  }
+
+  /**
+   * Members a kind's event concerns, whether or not they are in its conversation (a
+   * follower, a manager); a mute of that conversation still counts for those who are.
+   */
+  private async recipientsByIds(
+    db: Kysely<DB>,
+    memberIds: readonly number[],
+    conversationId: number | null,
+  ): Promise<Recipient[]> {
+    if (memberIds.length === 0) return []
+    const rows = await db
+      .selectFrom('member as m')
+      .leftJoin('conversation_member as cm', (join) =>
+        join.onRef('cm.member_id', '=', 'm.id').on('cm.conversation_id', '=', conversationId ?? -1),
+      )
+      .select([
+        'm.id',
+        'm.push_level',
+        'm.quiet_start_minute',
+        'm.quiet_end_minute',
+        'm.shift_status',
+        'm.shift_status_until',
+        'cm.muted_until',
+      ])
+      .where('m.id', 'in', [...memberIds])
+      .where('m.status', '=', 'active')
+      .where('m.role', '!=', 'display')
+      .execute()
+    return rows.map((row) => this.recipientOf(row))
+  }
+
+  private recipientOf(row: {
+    id: number
+    push_level: PushLevel
+    quiet_start_minute: number | null
+    quiet_end_minute: number | null
+    shift_status: ShiftStatus
+    shift_status_until: number | null
+    muted_until: number | null
+  }): Recipient {
+    return {
       memberId: row.id,
       level: row.push_level,
       quietStartMinute: row.quiet_start_minute,
@@ -79,7 +144,7 @@ export class PushQueue {
         shift_status: row.shift_status,
         shift_status_until: row.shift_status_until,
       }),
-    }))
+    }
   }
 
   private async timezone(db: Kysely<DB>): Promise<string> {
@@ -99,8 +164,9 @@ export class PushQueue {
       (r) => r.memberId !== message.author?.id,
     )
     const minute = minuteOfDay(w.now, await this.timezone(w.trx))
+    const kindReason = this.ctx.kinds.notification(message)?.reason
     for (const recipient of recipients) {
-      const reason = reasonFor(message, conversation.kind, recipient.memberId)
+      const reason = reasonFor(message, conversation.kind, recipient.memberId, kindReason)
       if (!shouldPush(recipient, reason, w.now, minute)) continue
       await this.queueToDevices(
         w,
@@ -134,17 +200,16 @@ export class PushQueue {
       .where('m.kind', '!=', 'system')
       .executeTakeFirst()
     const waiting = Number(unread?.n ?? 1)
-    const icons = { icon: '/icons/icon-192.png', badge: '/icons/badge-72.png' }
-    // A kind (a notice) words its own notification; a plain message says where it was sent.
+    // A kind (a notice, a task) words its own notification; a plain message says where it was sent.
     const own = this.ctx.kinds.notification(message)
-    if (own) return { title: own.title, body: own.body, tag: own.tag, url: own.url, ...icons, isUrgent: own.isUrgent }
+    if (own) return kindPayload(own)
     const text = notificationExcerpt(message.body) || attachmentLabel(message)
     return {
       title: conversation.kind === 'direct' ? author : `${author} in ${where}`,
       body: waiting > 1 ? `${waiting} new messages · ${author}: ${text}` : text,
       tag: `conversation-${conversation.id}`,
       url: `/chat/${conversation.id}?at=${message.id}`,
-      ...icons,
+      ...ICONS,
       isUrgent: false,
     }
   }
@@ -170,12 +235,30 @@ export class PushQueue {
           body: 'This notice is waiting for your acknowledgement.',
           tag: `notice-${messageId}`,
           url: `/board`,
-          icon: '/icons/icon-192.png',
-          badge: '/icons/badge-72.png',
+          ...ICONS,
           isUrgent,
         },
         reason,
       )
+    }
+  }
+
+  /**
+   * A kind's pushes about one event, under the same rules as messages; a member told twice
+   * about one event (a dispatcher who also follows the task) gets the first push only.
+   */
+  private async queueKindPushes(w: WriteContext, event: StoredEvent, pushes: KindEventPush[]): Promise<void> {
+    if (pushes.length === 0) return
+    const minute = minuteOfDay(w.now, await this.timezone(w.trx))
+    const told = new Set<number>()
+    for (const push of pushes) {
+      const memberIds = [...new Set(push.memberIds)].filter((id) => !told.has(id))
+      const reason: PushReason = push.reason === 'addressed' ? 'addressed' : 'message'
+      for (const recipient of await this.recipientsByIds(w.trx, memberIds, push.conversationId)) {
+        told.add(recipient.memberId)
+        if (!shouldPush(recipient, reason, w.now, minute)) continue
+        await this.queueToDevices(w, recipient.memberId, event.id, kindPayload(push.notification), reason)
+      }
     }
   }
 
@@ -210,11 +293,17 @@ export class PushQueue {
   // Delivery, from the outbox.
 }
 
-function reasonFor(message: MessageView, kind: string, memberId: number): PushReason {
+function reasonFor(
+  message: MessageView,
+  kind: string,
+  memberId: number,
+  kindReason: KindNotification['reason'],
+): PushReason {
   if (message.notice?.isUrgent) return 'urgent_notice'
   if (message.notice?.mustAcknowledge) return 'must_ack_notice'
   if (kind === 'direct') return 'direct'
   if (message.mentionIds.includes(memberId)) return 'mention'
+  if (kindReason === 'addressed') return 'addressed'
   return message.notice ? 'notice' : 'message'
 }
 

@@ -1,11 +1,14 @@
 /**
  * Who gets a push for what. Pure functions, so the rules read (and test) as a table:
  * never for one's own actions, only when away, per-member level, quiet hours that only
- * urgent notices pass, and per-conversation mute.
+ * urgent notices pass, and per-conversation mute. A message kind's own pushes (a task taken,
+ * done, given to someone) come as `addressed` when they concern the member personally:
+ * "messages for me" lets them through like a mention.
  */
 import type { PushLevel } from '../db/schema'
 
-export type PushReason = 'direct' | 'mention' | 'urgent_notice' | 'must_ack_notice' | 'reminder' | 'notice' | 'message'
+export type PushReason =
+  'direct' | 'mention' | 'addressed' | 'urgent_notice' | 'must_ack_notice' | 'reminder' | 'notice' | 'message'
 
 export interface Recipient {
   memberId: number

@@ -8,7 +8,7 @@ import type { Database } from '../db/database'
 import type { Role, MemberStatus } from '../db/schema'
 import { audienceFromColumns, type ServerFrame, type StoredEvent } from './events'
 import { selectEventBounds, selectEventsAfter } from './repo'
-import { DISPLAY_EVENT_TYPES, displayView } from './display-events'
+import { DISPLAY_ANY_CONVERSATION_TYPES, DISPLAY_EVENT_TYPES, displayView } from './display-events'
 
 /** The TCP socket under a WebSocket: corked while a batch of frames is written to it. */
 export interface Transport {
@@ -131,7 +131,11 @@ export class Hub {
       case 'managers':
         return conn.status === 'active' && conn.permissions.includes('members.manage')
       case 'conversation':
-        return conn.status === 'active' && this.conversationAccess(conn.memberId, audience.id)
+        return (
+          conn.status === 'active' &&
+          (this.conversationAccess(conn.memberId, audience.id) ||
+            (conn.role === 'display' && DISPLAY_ANY_CONVERSATION_TYPES.has(event.type)))
+        )
     }
   }
 

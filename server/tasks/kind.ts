@@ -7,14 +7,14 @@
 import type { Kysely, Selectable } from 'kysely'
 import { Type } from 'typebox'
 import type { DB, MessageTable } from '../db/schema'
-import type { MessageView, PersonRef, TaskFields } from '../shared/events'
+import type { PersonRef, TaskFields } from '../shared/events'
 import type { Clock } from '../shared/clock'
-import { notificationExcerpt } from '../shared/text'
 import { can, type Actor } from '../auth/actor'
 import type { MessageKinds } from '../conversations/kinds'
 import { PersonRefSchema } from '../conversations/schemas'
 import { effectivePriority } from './rules'
 import * as repo from './repo'
+import { taskPushHooks } from './push'
 
 type MessageRow = Selectable<MessageTable>
 
@@ -114,19 +114,6 @@ export function stripTask(task: TaskFields): TaskFields {
   return { ...task, privateDetails: null, revealedTo: [] }
 }
 
-function taskNotification(view: MessageView) {
-  const task = view.task as TaskFields
-  const author = view.author?.displayName ?? ''
-  const urgent = task.priority >= 80
-  return {
-    title: `${urgent ? 'Urgent job' : 'New job'}: ${task.title}`,
-    body: `${author}${notificationExcerpt(view.body) ? `: ${notificationExcerpt(view.body)}` : ' posted a job'}`,
-    tag: `task-${view.id}`,
-    url: `/tasks/${view.id}`,
-    isUrgent: false,
-  }
-}
-
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
 /** A task's fields on the wire (`MessageView.task`). */
@@ -196,7 +183,7 @@ export function registerTaskKind(kinds: MessageKinds, clock: Clock): void {
       ),
     searchText: (view) => view.task?.title ?? '',
     private: { canSee: (viewer, _row, value) => canSeePrivateDetails(viewer, value), strip: stripTask },
-    notification: taskNotification,
+    ...taskPushHooks,
     // The title says it: the details may be empty.
     allowsEmptyBody: true,
     onDeleted: async (w, row) => {

@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
 import { publicOrigin } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
-import { Body, withErrors } from '../shared/schemas'
+import { Body, IdParams, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
 import { setSessionCookie } from '../auth/cookies'
 import { SESSION_TTL_MS } from '../auth/service'
@@ -39,6 +39,26 @@ const DisplaySchema = Type.Object({
   pairedAt: Type.Number(),
   lastSeenAt: Type.Union([Type.Number(), Type.Null()]),
   isOnline: Type.Boolean(),
+  showTasks: Type.Boolean(),
+})
+
+const DisplayPatch = Body({ showTasks: Type.Boolean() })
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+
+/** A task as a wall shows it (wall/tasks.ts): no details, private or not. */
+const WallTaskSchema = Type.Object({
+  id: Type.Integer(),
+  title: Type.String(),
+  state: Type.Union([Type.Literal('open'), Type.Literal('taken'), Type.Literal('started')]),
+  priority: Type.Integer(),
+  effectivePriority: Type.Integer(),
+  openedAt: Type.Number(),
+  takenAt: Nullable(Type.Number()),
+  dueAt: Nullable(Type.Number()),
+  isOverdue: Type.Boolean(),
+  takenBy: Nullable(Type.String()),
+  queue: Nullable(Type.String()),
 })
 
 const wallFeedSchema = (kinds: MessageKinds) =>
@@ -49,6 +69,7 @@ const wallFeedSchema = (kinds: MessageKinds) =>
     onShift: Type.Array(DirectoryEntrySchema),
     join: Type.Union([Type.Object({ qrSvg: Type.String() }), Type.Null()]),
     pages: Type.Array(PageSchema),
+    tasks: Nullable(Type.Object({ open: Type.Array(WallTaskSchema), active: Type.Array(WallTaskSchema) })),
     generatedAt: Type.Number(),
   })
 
@@ -105,6 +126,21 @@ export function registerWallRoutes(app: App, ctx: AppContext): void {
       schema: { tags, summary: 'Paired wall displays', response: withErrors({ 200: Type.Array(DisplaySchema) }) },
     },
     async () => wall.listDisplays(ctx),
+  )
+
+  app.patch(
+    '/api/displays/:id',
+    {
+      config: { permission: 'members.manage' },
+      schema: {
+        tags,
+        summary: 'Change a display’s settings: whether it shows the open tasks',
+        params: IdParams,
+        body: DisplayPatch,
+        response: withErrors({ 200: DisplaySchema }),
+      },
+    },
+    async (request) => wall.setDisplayShowsTasks(ctx, actorOf(request), request.params.id, request.body.showTasks),
   )
 
   app.get(

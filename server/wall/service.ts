@@ -22,6 +22,7 @@ import { selectBoard } from '../conversations/repo'
 import type { MessageView } from '../realtime/events'
 import { listWallPages, type PageView } from '../pages/service'
 import { onShiftNow, type DirectoryEntry } from '../directory/service'
+import { wallTasks, type WallTasks } from './tasks'
 
 const PAIRING_TTL_MS = 10 * 60_000
 
@@ -159,23 +160,31 @@ export interface WallFeed {
   /** The join QR code, only while the shop shows it on the wall; never the code as text. */
   join: { qrSvg: string } | null
   pages: PageView[]
+  /** The open tasks, on a display whose "Show tasks" is on; null everywhere else. */
+  tasks: WallTasks | null
   generatedAt: number
 }
 
-/** Everything the wall shows: only the board and pages marked for the wall, never anything private. */
+/**
+ * Everything the wall shows: only the board, pages marked for the wall and, on a display
+ * set to show them, the unfinished tasks of open channels; never anything private.
+ */
 export async function wallFeed(ctx: AppContext, actor: Actor, origin: string): Promise<WallFeed> {
   const shop = await requireShop(ctx)
   const board = await selectBoard(ctx.db)
-  const [{ notices }, history, onShift, pages, settings] = await Promise.all([
+  const showsTasks = actor.member.role === 'display' && actor.member.wall_show_tasks === 1
+  const [{ notices }, history, onShift, pages, settings, tasks] = await Promise.all([
     listPinned(ctx, actor),
     listMessages(ctx, actor, board.id, { limit: 30 }),
     onShiftNow(ctx),
     listWallPages(ctx),
     ctx.db.selectFrom('shop').select('wall_show_join_qr').executeTakeFirstOrThrow(),
+    showsTasks ? wallTasks(ctx) : null,
   ])
   const pinnedIds = new Set(notices.map((n) => n.id))
+  // A task posted on the board belongs in the tasks panel, not among the messages.
   const recent = history
-    .filter((m) => m.deletedAt === null && m.kind !== 'system' && !pinnedIds.has(m.id))
+    .filter((m) => m.deletedAt === null && m.kind !== 'system' && m.kind !== 'task' && !pinnedIds.has(m.id))
     .reverse()
     .slice(0, 12)
   // The join code admits newcomers: it goes to the wall screen (and to those who manage
@@ -189,6 +198,7 @@ export async function wallFeed(ctx: AppContext, actor: Actor, origin: string): P
     onShift,
     join: isJoinShown ? { qrSvg: await qrSvg(joinUrl(origin, shop.joinCode)) } : null,
     pages,
+    tasks,
     generatedAt: ctx.clock.now(),
   }
 }
@@ -200,13 +210,22 @@ export interface DisplayView {
   pairedAt: number
   lastSeenAt: number | null
   isOnline: boolean
+  /** Whether it shows the open tasks. */
+  showTasks: boolean
 }
 
 export async function listDisplays(ctx: AppContext): Promise<DisplayView[]> {
   const rows = await ctx.db
     .selectFrom('member as m')
     .leftJoin('session as s', 's.member_id', 'm.id')
-    .select(['m.id', 'm.display_name', 'm.status', 'm.created_at', (eb) => eb.fn.max('s.last_seen_at').as('last_seen')])
+    .select([
+      'm.id',
+      'm.display_name',
+      'm.status',
+      'm.created_at',
+      'm.wall_show_tasks',
+      (eb) => eb.fn.max('s.last_seen_at').as('last_seen'),
+    ])
     .where('m.role', '=', 'display')
     .where('m.status', '!=', 'pending')
     .groupBy('m.id')
@@ -219,5 +238,59 @@ export async function listDisplays(ctx: AppContext): Promise<DisplayView[]> {
     pairedAt: row.created_at,
     lastSeenAt: row.last_seen === null ? null : Number(row.last_seen),
     isOnline: ctx.presence.presenceOf(row.id) !== 'offline',
+    showTasks: row.wall_show_tasks === 1,
   }))
+}
+
+/**
+ * Turns a display's tasks panel on or off (members.manage). Told as the display member's
+ * update: the Displays page shows it, and the screen fetches its feed again.
+ */
+export async function setDisplayShowsTasks(
+  ctx: AppContext,
+  actor: Actor,
+  id: number,
+  showTasks: boolean,
+): Promise<DisplayView> {
+  await ctx.write(async ({ trx, now, emit }) => {
+    const display = await trx
+      .selectFrom('member')
+      .selectAll()
+      .where('id', '=', id)
+      .where('role', '=', 'display')
+      .where('status', '!=', 'pending')
+      .executeTakeFirst()
+    if (!display) throw notFound('display_not_found', 'No such display.')
+    if ((display.wall_show_tasks === 1) === showTasks) return
+    await trx
+      .updateTable('member')
+      .set({ wall_show_tasks: showTasks ? 1 : 0 })
+      .where('id', '=', id)
+      .execute()
+    await recordAudit(trx, now, {
+      action: 'member.updated',
+      actor: auditParty(actor),
+      target: { id, name: display.display_name },
+      ip: actor.ip,
+      detail: { fields: ['showTasks'], showTasks },
+    })
+    emit(
+      'member.updated',
+      { kind: 'shop' },
+      {
+        member: {
+          id,
+          username: display.username,
+          displayName: display.display_name,
+          role: 'display',
+          status: display.status,
+          jobTitle: display.job_title,
+          permissions: [],
+        },
+      },
+    )
+  })
+  const view = (await listDisplays(ctx)).find((display) => display.id === id)
+  if (!view) throw notFound('display_not_found', 'No such display.')
+  return view
 }

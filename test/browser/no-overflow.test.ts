@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core'
 import type { App } from '../../server/shared/app-types'
 import { bodyOf, type SignedInMember } from '../helpers/app'
 import { isChromiumMissing, startAppAndBrowser, WEB_ROOT } from '../helpers/browser'
-import { as, createChannel, openDirect, pairDisplay, send } from '../helpers/chat'
+import { as, createChannel, newClientKey, openDirect, pairDisplay, send } from '../helpers/chat'
 import { seedBakery, type Bakery } from './wall-seed'
 
 const PHONE = { width: 360, height: 740 }
@@ -90,6 +90,7 @@ interface Shop {
   staffDirectId: number
   pageId: number
   display: string
+  taskId: number
 }
 
 async function seedShop(app: App): Promise<Shop> {
@@ -111,6 +112,37 @@ async function seedShop(app: App): Promise<Shop> {
   await send(app, maria, staffDirectId, 'Can you take the early delivery on Saturday?')
   const pages = bodyOf<{ id: number; title: string }[]>(await as(app, owner, 'GET', '/api/pages'))
   const display = (await pairDisplay(app, maria)).cookie
+  // Tasks have their own channel: the channel above must keep its latest message for the list test.
+  const jobsId = await createChannel(app, owner, 'jobs', { members: [maria, ...staff] })
+  const postTask = async (input: Record<string, unknown>) =>
+    bodyOf<{ id: number }>(
+      await as(app, owner, 'POST', '/api/tasks', {
+        conversationId: jobsId,
+        clientKey: newClientKey('task'),
+        ...input,
+      }),
+    ).id
+  const taskId = await postTask({
+    title: 'Fix the till drawer and the receipt printer that jams every single morning before opening',
+    details: 'See https://example.com/a/very/long/link/to/the/till/manual/that/never/breaks/anywhere/at/all',
+    privateDetails: 'Engineer: Mrs Patel, 07700 900123, https://example.com/another/very/long/unbroken/link',
+    priority: 85,
+    dueAt: Date.now() + 3_600_000,
+    checklist: ['Empty the drawer and count the float twice over before anything else', 'Test with a sale'],
+  })
+  const [anna, ben] = staff as [SignedInMember, SignedInMember]
+  const taken = await as(app, anna, 'POST', `/api/tasks/${taskId}/take`)
+  if (taken.statusCode !== 200) throw new Error(`take failed: ${taken.body}`)
+  const doneId = await postTask({ title: 'Sweep the yard', priority: 10 })
+  await as(app, ben, 'POST', `/api/tasks/${doneId}/take`)
+  const done = await as(app, ben, 'POST', `/api/tasks/${doneId}/done`, {
+    note: 'Swept, and the bins by the gate are full: https://example.com/a/very/long/link/about/the/bins/that/never/breaks',
+  })
+  if (done.statusCode !== 200) throw new Error(`done failed: ${done.body}`)
+  await postTask({
+    title: 'Restock the napkins, the paper cups and the wooden stirrers by the coffee machine',
+    priority: 40,
+  })
   return {
     bakery,
     channelId,
@@ -118,6 +150,7 @@ async function seedShop(app: App): Promise<Shop> {
     staffDirectId,
     pageId: pages.find((page) => page.title === 'Wi-Fi')?.id ?? 1,
     display,
+    taskId,
   }
 }
 
@@ -152,6 +185,11 @@ if (!isChromiumMissing(t)) {
       { view: 'a page', path: `/pages/${shop.pageId}`, ready: 'h1' },
       { view: 'account and notifications', path: '/account', ready: 'h1' },
       { view: 'more', path: '/more', ready: 'h1' },
+      { view: 'tasks open to me', path: '/tasks', ready: '.task-row' },
+      { view: 'my tasks', path: '/tasks/mine', ready: '.task-segments' },
+      { view: 'next task', path: '/tasks/next', ready: '.task-next' },
+      { view: 'done tasks', path: '/tasks/done', ready: '.task-segments' },
+      { view: 'a task', path: `/tasks/${shop.taskId}`, ready: '.task-thread' },
     ]
     const ownerOnly: View[] = [
       { view: 'new notice', path: '/board/new', ready: 'h1' },
@@ -164,6 +202,8 @@ if (!isChromiumMissing(t)) {
       { view: 'audit', path: '/audit', ready: 'h1' },
       { view: 'telegram', path: '/telegram', ready: 'h1' },
       { view: 'displays', path: '/displays', ready: 'h1' },
+      { view: 'all tasks', path: '/tasks/all', ready: '.task-row' },
+      { view: 'new task', path: '/tasks/new', ready: 'form' },
     ]
     const failures: string[] = []
     const check = async (page: Page, label: string) => {

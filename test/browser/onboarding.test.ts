@@ -84,7 +84,11 @@ if (!isChromiumMissing(t)) {
     t.equal(mark, 42, 'the newcomer entered the app live, without reloading the page')
 
     // 6. The newcomer signs out and back in.
-    await newcomer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click()
+    await newcomer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'More' }).click()
+    await newcomer
+      .getByRole('navigation', { name: 'More' })
+      .getByRole('link', { name: /^Account/ })
+      .click()
     await newcomer.getByRole('heading', { level: 1, name: 'Account' }).waitFor()
     await newcomer.getByRole('button', { name: 'Sign out', exact: true }).click()
     await newcomer.getByRole('heading', { name: 'Sign in' }).waitFor()

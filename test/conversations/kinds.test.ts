@@ -86,7 +86,7 @@ async function postCard(label: string, secret: string, forMember: SignedInMember
 t.test('registering the same kind twice fails at start', async (t) => {
   t.throws(() => registerNoticeKind(ctx.kinds), /"notice" is registered twice/)
   t.throws(
-    () => ctx.kinds.register({ kind: 'task', field: 'notice', schema: Type.Null(), hydrate: async () => new Map() }),
+    () => ctx.kinds.register({ kind: 'system', field: 'notice', schema: Type.Null(), hydrate: async () => new Map() }),
     /"notice" is owned by kind "notice"/,
     'nor may two kinds own one view field',
   )

@@ -42,6 +42,16 @@ const SystemPage = lazyPage(() => import('./features/system/system-page').then((
 const TelegramPage = lazyPage(() => import('./features/telegram/telegram-page').then((m) => m.TelegramPage))
 const DirectoryPage = lazyPage(() => import('./features/directory/directory-page').then((m) => m.DirectoryPage))
 const DisplaysPage = lazyPage(() => import('./features/displays/displays-page').then((m) => m.DisplaysPage))
+const Tasks = lazyPage(() =>
+  import('./features/tasks/routes').then(
+    ({ tasksRoute }) =>
+      function TasksRoute({ path }: { path: string }) {
+        const page = tasksRoute(path)
+        if (page === 'not-allowed') return <NotAllowed />
+        return page && page !== 'not-found' ? page : <NotFound />
+      },
+  ),
+)
 const InfoPages = lazyPage(() =>
   import('./features/pages/routes').then(
     ({ infoPagesRoute }) =>
@@ -175,6 +185,7 @@ function Routes() {
   const pair = matchPath('/pair/:code', path)
   if (pair) return can('members.manage') ? <DisplaysPage key={pair.code} code={pair.code} /> : <NotAllowed />
   if (path === '/pages' || path.startsWith('/pages/')) return <InfoPages path={path} />
+  if (path === '/tasks' || path.startsWith('/tasks/')) return <Tasks path={path} />
   return <NotFound />
 }
 
@@ -216,17 +227,20 @@ interface NavItem {
 function navItems(isPhone: boolean): NavItem[] {
   const items: NavItem[] = [
     ...chatNavItems(),
+    { href: '/tasks', label: t('tasks.nav'), icon: 'task', match: (p) => p === '/tasks' || p.startsWith('/tasks/') },
     { href: '/', label: t('nav.home'), icon: 'home', match: (p) => p === '/' },
   ]
-  if (can('members.manage')) {
-    items.push({
-      href: '/members',
-      label: t('nav.members'),
-      icon: 'users',
-      badge: pendingCount.value,
-      match: (p) => p.startsWith('/members'),
-    })
-  }
+  const members: NavItem | null = can('members.manage')
+    ? {
+        href: '/members',
+        label: t('nav.members'),
+        icon: 'users',
+        badge: pendingCount.value,
+        match: (p) => p.startsWith('/members'),
+      }
+    : null
+  // Five tabs at most on a phone: Members joins the More page there (its badge rides on More).
+  if (members && !isPhone) items.push(members)
   const extras: NavItem[] = [
     chatSearchNavItem(),
     { href: '/directory', label: t('wall.nav.directory'), icon: 'phone', match: (p) => p === '/directory' },
@@ -249,11 +263,13 @@ function navItems(isPhone: boolean): NavItem[] {
   // At most five tabs: Account moves to the More page when there is no room.
   const hasAccountTab = items.length + (extras.length ? 2 : 1) <= 5
   if (hasAccountTab) items.push(account)
+  if (members) extras.push(members)
   if (extras.length) {
     items.push({
       href: '/more',
       label: t('nav.more'),
       icon: 'more',
+      ...(members?.badge ? { badge: members.badge } : {}),
       match: (p) => p === '/more' || (!hasAccountTab && p === '/account') || extras.some((extra) => extra.match(p)),
     })
   }

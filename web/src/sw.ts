@@ -1,9 +1,12 @@
 /// <reference lib="webworker" />
 /**
- * The service worker: shows pushes, opens the right page when one is tapped, renews the
- * subscription when the browser rotates it, and keeps the app shell and the last data so
- * the app opens without the network and shows what it last had.
+ * The service worker: shows pushes (with their buttons), opens the right page when one is
+ * tapped, takes a job from its notification's Take button without opening the app, renews
+ * the subscription when the browser rotates it, and keeps the app shell and the last data
+ * so the app opens without the network and shows what it last had.
  */
+import { isTaskNotificationData, takeFromNotification } from './sw-take'
+
 declare const self: ServiceWorkerGlobalScope
 
 const SHELL_CACHE = 'backboard-shell-v1'
@@ -27,6 +30,8 @@ interface PushPayload {
   icon: string
   badge: string
   isUrgent: boolean
+  actions?: { action: string; title: string }[]
+  data?: Record<string, unknown>
 }
 
 /** The shell: index.html and every script and style it names, fetched fresh at install. */
@@ -116,13 +121,34 @@ self.addEventListener('push', (event) => {
       // A newer push in the same conversation replaces the old one, and still alerts.
       renotify: true,
       requireInteraction: payload.isUrgent,
-      data: { url: payload.url },
+      actions: payload.actions ?? [],
+      data: { ...payload.data, url: payload.url },
     } as NotificationOptions),
   )
 })
 
+/** A job's Take button: the job is taken here, and the notification says how that went. */
+async function takeAndTell(notification: Notification): Promise<void> {
+  const data = notification.data as unknown
+  if (!isTaskNotificationData(data)) return
+  const result = await takeFromNotification(fetch, data, notification.title)
+  // The same tag replaces the notification; tapping the new one opens the job.
+  await self.registration.showNotification(result.title, {
+    body: result.body,
+    icon: notification.icon,
+    badge: notification.badge,
+    tag: notification.tag,
+    silent: true,
+    data: { url: (data as { url?: string }).url ?? `/tasks/${data.taskId}` },
+  })
+}
+
 self.addEventListener('notificationclick', (event) => {
   event.notification.close()
+  if (event.action === 'take') {
+    event.waitUntil(takeAndTell(event.notification))
+    return
+  }
   const url = new URL((event.notification.data as { url?: string } | null)?.url ?? '/', self.location.origin).href
   event.waitUntil(
     (async () => {

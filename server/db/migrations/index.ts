@@ -11,6 +11,7 @@ import * as push from './2026-11-22-2000-push'
 import * as telegram from './2026-11-22-2100-telegram'
 import * as messageRevision from './2026-12-02-1020-message-revision'
 import * as tasks from './2026-12-02-1100-tasks'
+import * as displayTasks from './2026-12-02-1210-display-tasks'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22-2100-telegram': telegram,
   '2026-12-02-1020-message-revision': messageRevision,
   '2026-12-02-1100-tasks': tasks,
+  '2026-12-02-1210-display-tasks': displayTasks,
 }

@@ -6,11 +6,12 @@ import type { MessageView } from '../../../server/realtime/events'
 import type { DirectoryEntry } from '../../../server/directory/service'
 import type { PageSummary, PageView, RevisionSummary, RevisionView } from '../../../server/pages/service'
 import type { DisplayView, PairingStart, WallFeed } from '../../../server/wall/service'
+import type { WallTask, WallTasks } from '../../../server/wall/tasks'
 import { ApiError, request, type MemberDetail } from './api'
 import { t } from './i18n'
 
 export type { DirectoryEntry, DisplayView, MessageView, PageSummary, PageView, PairingStart, RevisionSummary }
-export type { RevisionView, WallFeed }
+export type { RevisionView, WallFeed, WallTask, WallTasks }
 
 export type PollAnswer = { status: 'waiting'; expiresAt?: number } | { status: 'paired'; name?: string }
 
@@ -67,6 +68,8 @@ export const wallApi = {
     request<{ id: number; name: string }>('POST', '/api/wall/pairings/claim', { code, name }),
   displays: () => request<DisplayView[]>('GET', '/api/displays'),
   revokeDisplay: (id: number) => request<MemberDetail>('POST', `/api/members/${id}/deactivate`),
+  setDisplayShowsTasks: (id: number, showTasks: boolean) =>
+    request<DisplayView>('PATCH', `/api/displays/${id}`, { showTasks }),
   feed: () => request<WallFeed>('GET', '/api/wall'),
 
   directory: () => request<DirectoryEntry[]>('GET', '/api/directory'),

@@ -304,8 +304,12 @@ export function ConversationView({ id }: { id: number }) {
   }
 
   const rows = useMemo(() => rowsOf(messages), [messages])
-  const noticeTitles = useMemo(
-    () => new Map(messages.flatMap((m) => (m.notice ? [[m.id, m.notice.title] as const] : []))),
+  // Notices and tasks are named by their titles in replies and in a task's change lines.
+  const titles = useMemo(
+    () =>
+      new Map(
+        messages.flatMap((m) => (m.notice || m.task ? [[m.id, m.notice?.title ?? m.task?.title ?? ''] as const] : [])),
+      ),
     [messages],
   )
   const isDirect = detail?.kind === 'direct'
@@ -363,7 +367,7 @@ export function ConversationView({ id }: { id: number }) {
           lastMessageId={lastMessage?.id}
           seenBy={seenBy}
           handlers={handlers}
-          noticeTitles={noticeTitles}
+          titles={titles}
         />
         {hasNewer ? null : myPending.map((item) => <PendingItem key={item.clientKey} item={item} />)}
         {!isLoading && messages.length === 0 && myPending.length === 0 ? (

@@ -11,6 +11,7 @@ import { me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
 import { Icon } from '../../ui/icons'
 import { NoticeCard } from '../board/notice-card'
+import { TaskCard } from '../tasks/task-card'
 import { Attachments } from './attachments'
 import { EditHistoryDialog } from './edit-history'
 import type { MessageView, ReactionView } from './chat-api'
@@ -139,6 +140,15 @@ export function MessageItem({
           isCompact
           isHighlighted={isHighlighted}
         />
+        <Reactions message={message} onReact={handlers.onReact} />
+      </div>
+    )
+  }
+
+  if (message.kind === 'task' && message.task) {
+    return (
+      <div class="msg msg-task" id={`m-${message.id}`} data-message-id={message.id}>
+        <TaskCard message={message} isHighlighted={isHighlighted} />
         <Reactions message={message} onReact={handlers.onReact} />
       </div>
     )

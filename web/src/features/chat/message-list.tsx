@@ -7,6 +7,8 @@ import { ErrorBoundary } from '../../ui/error-boundary'
 import { Icon } from '../../ui/icons'
 import type { ConversationDetail, MessageView } from './chat-api'
 import type { MessageHandlers } from './message-actions'
+import { TaskLine } from '../tasks/task-card'
+import { isTaskLine } from '../tasks/task-labels'
 import { MessageItem, SystemLine } from './message-item'
 import { listNames } from './people'
 import { dayKey, dayLabel } from './time'
@@ -53,7 +55,7 @@ export function MessageRows({
   lastMessageId,
   seenBy,
   handlers,
-  noticeTitles,
+  titles,
 }: {
   rows: Row[]
   showAuthors: boolean
@@ -62,15 +64,23 @@ export function MessageRows({
   lastMessageId: number | undefined
   seenBy: string | null
   handlers: MessageHandlers
-  noticeTitles: ReadonlyMap<number, string>
+  /** The titles of the notices and tasks shown, by message id. */
+  titles: ReadonlyMap<number, string>
 }) {
   return (
     <>
-      {rows.map((row) =>
+      {rows.map((row, index) =>
         row.kind === 'day' ? (
           <div key={`d${row.key}`} class="day-sep" role="separator">
             <span>{row.label}</span>
           </div>
+        ) : isTaskLine(row.message) ? (
+          <TaskLine
+            key={row.message.id}
+            message={row.message}
+            isAttached={isUnderItsTask(rows[index - 1], row.message)}
+            taskTitle={titles.get(row.message.replyTo?.id ?? 0) ?? ''}
+          />
         ) : row.message.kind === 'system' ? (
           <SystemLine key={row.message.id} message={row.message} />
         ) : (
@@ -83,13 +93,20 @@ export function MessageRows({
               ackAt={acks.get(row.message.id) ?? null}
               seenBy={row.message.id === lastMessageId ? seenBy : null}
               handlers={handlers}
-              replyTitle={row.message.replyTo ? noticeTitles.get(row.message.replyTo.id) : undefined}
+              replyTitle={row.message.replyTo ? titles.get(row.message.replyTo.id) : undefined}
             />
           </ErrorBoundary>
         ),
       )}
     </>
   )
+}
+
+/** A task's change line right below the task, or below another line of the same task, reads "this". */
+function isUnderItsTask(previous: Row | undefined, line: MessageView): boolean {
+  const taskId = line.replyTo?.id
+  if (!taskId || previous?.kind !== 'message') return false
+  return previous.message.id === taskId || (isTaskLine(previous.message) && previous.message.replyTo?.id === taskId)
 }
 
 /** Shown when the newest message is out of view: how many arrived below, or just "latest". */

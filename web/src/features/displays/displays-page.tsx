@@ -1,7 +1,7 @@
 /**
  * /displays and /pair/:code — the shop's wall screens for managers: pair a new screen
  * with the code it shows (the screen's QR code opens /pair/CODE with the code filled in),
- * see which screens are online, and revoke one at once.
+ * see which screens are online, choose which show the open tasks, and revoke one at once.
  */
 import { useEffect, useState } from 'preact/hooks'
 import { wallApi, type DisplayView } from '../../lib/api-wall'
@@ -13,7 +13,7 @@ import { navigate } from '../../lib/router'
 import { Button, LinkButton } from '../../ui/button'
 import { confirm } from '../../ui/dialog'
 import { EmptyState, Loading } from '../../ui/empty-state'
-import { Field, FormError } from '../../ui/field'
+import { CheckField, Field, FormError } from '../../ui/field'
 import { Icon } from '../../ui/icons'
 import { Page, Section } from '../../ui/page'
 import { toast } from '../../ui/toast'
@@ -57,6 +57,19 @@ export function DisplaysPage({ code: givenCode }: { code?: string }) {
       toast(t('displays.revoked', { name: display.name }))
       void load()
     } catch (error) {
+      toast(errorMessage(error), 'error')
+    }
+  }
+
+  const setShowTasks = async (display: DisplayView, showTasks: boolean) => {
+    // Shown at once; put back if the server refuses.
+    setDisplays((list) => list?.map((d) => (d.id === display.id ? { ...d, showTasks } : d)) ?? list)
+    try {
+      const saved = await wallApi.setDisplayShowsTasks(display.id, showTasks)
+      setDisplays((list) => list?.map((d) => (d.id === saved.id ? saved : d)) ?? list)
+      toast(t(showTasks ? 'displays.tasksShown' : 'displays.tasksHidden', { name: display.name }))
+    } catch (error) {
+      setDisplays((list) => list?.map((d) => (d.id === display.id ? display : d)) ?? list)
       toast(errorMessage(error), 'error')
     }
   }
@@ -118,6 +131,17 @@ export function DisplaysPage({ code: givenCode }: { code?: string }) {
                     </span>
                   </span>
                 </div>
+                {display.status === 'active' ? (
+                  <div class="display-options">
+                    <CheckField
+                      isSwitch
+                      label={t('displays.showTasks')}
+                      hint={t('displays.showTasksHint')}
+                      checked={display.showTasks}
+                      onChecked={(checked) => void setShowTasks(display, checked)}
+                    />
+                  </div>
+                ) : null}
                 {display.status === 'active' ? (
                   <div class="request-actions">
                     <Button

@@ -14,6 +14,7 @@ import { Page, Section } from '../../ui/page'
 import { BoardCallout } from '../board/board-callout'
 import { roleLabel } from '../members/labels'
 import { pendingCount } from '../members/pending-count'
+import { ReportButton } from '../tasks/report-button'
 
 function greeting(): string {
   const hour = shopHour()
@@ -55,6 +56,7 @@ export function HomePage() {
     >
       <div class="home-grid">
         <div class="home-main">
+          <ReportButton isBlock />
           <BoardCallout />
           {isManager && pending > 0 ? (
             <a class="callout" href="/members?status=pending" data-testid="pending-callout">

@@ -6,7 +6,7 @@ import { formatDate, formatDateTime } from '../../lib/format'
 import { t } from '../../lib/i18n'
 import { useLive } from '../../lib/live'
 import { navigate } from '../../lib/router'
-import { me } from '../../lib/session'
+import { can, me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
 import { Button } from '../../ui/button'
 import { confirm } from '../../ui/dialog'
@@ -18,6 +18,7 @@ import '../system/system.css'
 import { assignableRoles, canManage, PERMISSIONS, roleDefaults, type Permission } from './access'
 import { permissionText, roleLabel, statusLabel } from './labels'
 import { EraseAction } from './erase-action'
+import { TaskProfileSection } from '../tasks/task-profile-section'
 
 export function MemberDetailPage({ id }: { id: number }) {
   const [member, setMember] = useState<MemberDetail | null>(null)
@@ -133,6 +134,9 @@ function MemberDetailView({ member, onChanged }: { member: MemberDetail; onChang
           member={member}
           onChanged={onChanged}
         />
+      ) : null}
+      {can('tasks.dispatch') && member.status === 'active' && member.role !== 'display' ? (
+        <TaskProfileSection memberId={member.id} name={member.displayName} />
       ) : null}
       {isManageable && member.status !== 'pending' ? <StatusActions member={member} onChanged={onChanged} /> : null}
       {actor?.role === 'owner' && !isSelf && member.status === 'deactivated' ? (

@@ -12,10 +12,16 @@ export function MorePage() {
     { href: '/pages', icon: 'file', label: t('wall.nav.pages'), hint: t('wall.more.pagesHint') },
   ]
   if (can('members.manage'))
+    links.push({ href: '/members', icon: 'users', label: t('nav.members'), hint: t('more.membersHint') })
+  if (can('members.manage'))
     links.push({ href: '/displays', icon: 'device', label: t('wall.nav.displays'), hint: t('wall.more.displaysHint') })
   if (isOwner.value) links.push({ href: '/audit', icon: 'audit', label: t('nav.audit'), hint: t('more.auditHint') })
   if (can('settings.manage'))
     links.push({ href: '/settings', icon: 'settings', label: t('nav.settings'), hint: t('more.settingsHint') })
+  if (can('settings.manage'))
+    links.push({ href: '/tasks/setup', icon: 'inbox', label: t('nav.tasksSetup'), hint: t('more.tasksSetupHint') })
+  if (isOwner.value)
+    links.push({ href: '/tasks/stats', icon: 'checkAll', label: t('nav.taskStats'), hint: t('more.taskStatsHint') })
   if (can('settings.manage') || can('members.manage')) {
     const hint = can('settings.manage') ? t('more.telegramHint') : t('more.telegramGroupsHint')
     links.push({ href: '/telegram', icon: 'send', label: t('nav.telegram'), hint })

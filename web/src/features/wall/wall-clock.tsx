@@ -40,7 +40,7 @@ export function shopTimeOf(ms: number, timeZone: string): string {
 }
 
 /** Re-renders once a minute, on the minute: one timer at a time, never an interval that drifts. */
-function useMinute(): number {
+export function useMinute(): number {
   const [now, setNow] = useState(() => Date.now())
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout>

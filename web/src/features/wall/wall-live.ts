@@ -29,8 +29,10 @@ export interface WallState {
 }
 
 /** Whether an event can change what the wall shows. */
-function isRelevant(event: LiveEvent, boardId: number | null): boolean {
+function isRelevant(event: LiveEvent, boardId: number | null, showsTasks: boolean): boolean {
   switch (event.type) {
+    case 'task.changed':
+      return showsTasks
     case 'message.created':
     case 'message.updated':
       return boardId === null || event.data.message.conversationId === boardId
@@ -135,7 +137,7 @@ export function useWallFeed(onSignedOut: () => void): WallState {
 
     const socket = new LiveSocket({
       onEvent: (event) => {
-        if (isRelevant(event, boardIdOf(current))) schedule()
+        if (isRelevant(event, boardIdOf(current), (current?.tasks ?? null) !== null)) schedule()
       },
       onResync: () => schedule(),
       onCaughtUp: (isFirst) => {

@@ -1,6 +1,7 @@
 /**
  * The wall itself: urgent notices across the top, pinned notices (with info pages taking
- * turns), the latest on the board, who is on shift, a large clock and the join QR code.
+ * turns), the latest on the board, who is on shift, a large clock and the join QR code,
+ * and on a display set to show them, the open tasks and who is on what.
  * Laid out for a screen read from three metres; wall.css sizes everything from the
  * viewport, and regions page by themselves when their content does not fit.
  */
@@ -15,6 +16,7 @@ import { Avatar } from '../../ui/avatar'
 import { QrImage } from '../../ui/qr-image'
 import { knownZone, shopTimeOf, WallClock } from './wall-clock'
 import { PageDots, Pager, Region, useRotation, useTick, type Rotation } from './wall-pager'
+import { WallTasksPanel } from './wall-tasks'
 
 function photosOf(message: MessageView): AttachmentView[] {
   return message.attachments.filter((attachment) => attachment.kind === 'image' && attachment.url)
@@ -255,8 +257,9 @@ export function WallScreen({ feed, offlineSince }: { feed: WallFeed; offlineSinc
     [feed.onShift],
   )
   const peopleKey = feed.onShift.reduce((sum, person) => sum + person.id, 0)
+  const gridClass = ['wall-grid', urgent.length ? 'wall-has-urgent' : '', feed.tasks ? 'wall-has-tasks' : '']
   return (
-    <div class={urgent.length ? 'wall-grid wall-has-urgent' : 'wall-grid'}>
+    <div class={gridClass.filter(Boolean).join(' ')}>
       {offlineSince !== null ? (
         <p class="wall-offline" role="status" data-testid="wall-offline">
           {t('wall.offlineSince', { time: shopTimeOf(offlineSince, timeZone) })}
@@ -279,6 +282,9 @@ export function WallScreen({ feed, offlineSince }: { feed: WallFeed; offlineSinc
         tick={tick}
         resetKey={newestId(feed.recent)}
       />
+      {feed.tasks ? (
+        <WallTasksPanel tasks={feed.tasks} generatedAt={feed.generatedAt} timeZone={timeZone} tick={tick} />
+      ) : null}
       <div class="wall-side">
         <ListRegion
           title={t('wall.onShiftTitle', { count: feed.onShift.length })}

@@ -25,7 +25,7 @@ export const enPush = {
   'push.level.all': 'Everything',
   'push.level.mentions': 'Messages for me',
   'push.levelHint':
-    '“Messages for me” means direct messages, mentions and notices to acknowledge. Urgent notices come with every choice except “Nothing”.',
+    '“Messages for me” means direct messages, mentions, notices to acknowledge and news of your jobs. Urgent notices come with every choice except “Nothing”.',
   'push.level.urgent': 'Urgent notices only',
   'push.level.none': 'Nothing',
   'push.quietLabel': 'Quiet hours',

@@ -5,6 +5,8 @@
 import { enChat } from './en-chat'
 import { enPush } from './en-push'
 import { enSystem } from './en-system'
+import { enTasks } from './en-tasks'
+import { enTasksAdmin } from './en-tasks-admin'
 import { enTelegram } from './en-telegram'
 import { enWall } from './en-wall'
 
@@ -14,6 +16,8 @@ export const en = {
   ...enWall,
   ...enSystem,
   ...enTelegram,
+  ...enTasks,
+  ...enTasksAdmin,
   'app.name': 'Backboard',
   'app.loading': 'Opening Backboard…',
   'app.unreachableTitle': 'Backboard is not answering',
@@ -319,6 +323,7 @@ export const en = {
   'account.endedOthers_other': '{count} other devices signed out.',
   'account.signOut': 'Sign out',
 
+  'more.membersHint': 'Approve newcomers, change roles and permissions, sign people out.',
   'more.auditHint': 'Who signed in, joined, changed or removed what.',
   'more.settingsHint': 'Shop name, timezone, joining, uploads and message history.',
   'more.invitesHint': 'The QR code for the staff room and invite links.',
