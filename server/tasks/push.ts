@@ -48,7 +48,8 @@ async function displayNameOf(db: Kysely<DB>, memberId: number | null): Promise<s
 }
 
 /** Active members who manage the shop: the audience of an escalation. */
-async function managerIds(db: Kysely<DB>): Promise<number[]> {
+/** Active members who manage members: who hears about jobs waiting too long. */
+export async function managerIds(db: Kysely<DB>): Promise<number[]> {
   const roles = (Object.keys(ROLE_PERMISSIONS) as (keyof typeof ROLE_PERMISSIONS)[]).filter((role) =>
     ROLE_PERMISSIONS[role].includes('members.manage'),
   )

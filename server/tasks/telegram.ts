@@ -33,6 +33,7 @@ import {
   type TaskView,
 } from './service'
 import { ineligibility } from './rules'
+import { managerIds } from './push'
 import * as repo from './repo'
 
 const ONLY_STAFF = 'Only linked staff can take jobs.'
@@ -624,6 +625,14 @@ export function registerTaskTelegram(registry: TelegramRegistry, ctx: AppContext
           }
         case 'task.done':
           return { ...(await doneRendering(view, where)), appPath }
+        case 'task.escalated':
+          if (task.state !== 'open') return null
+          return {
+            header: `⏰ <b>Waiting too long: ${title}</b>\n<i>${where}</i>`,
+            body: `Nobody has taken it since ${formatTime(task.openedAt, timezone)}.`,
+            attachments: [],
+            appPath,
+          }
       }
       const isGroup = send.isGroup
       const canTake = !isGroup && send.memberId !== null && (await mayTake(send.memberId, view))
@@ -650,6 +659,18 @@ export function registerTaskTelegram(registry: TelegramRegistry, ctx: AppContext
       return { header, body, keyboard, appPath }
     },
     onEvent: async (w, event, mirror) => {
+      if (event.type === 'task.escalated') {
+        const { taskId, conversationId } = (event as StoredEvent<'task.escalated'>).data
+        await mirror.sendToMembers(w, {
+          key: `task.escalated:${event.id}`,
+          conversationId,
+          memberIds: await managerIds(w.trx),
+          messageId: taskId,
+          reason: 'task.escalated',
+          isUrgent: false,
+        })
+        return
+      }
       if (event.type !== 'task.changed') return
       const { taskId, conversationId, action, by, memberId } = (event as StoredEvent<'task.changed'>).data
       const task = await w.trx

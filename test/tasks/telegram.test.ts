@@ -10,6 +10,7 @@ import { as, createChannel, newClientKey, tinyPng } from '../helpers/chat'
 import { botMessagesIn, link, outboxDrained, startTelegramApp, until, type TelegramApp } from '../helpers/telegram'
 import type { TgMessage, UserHandle } from '../helpers/telegram-fake'
 import type { TaskView } from '../../server/tasks/service'
+import { runTaskJobs } from '../../server/tasks/jobs'
 
 const bounded = { timeout: 90_000 }
 const SECRET = 'Customer: 0400 123 456'
@@ -348,4 +349,38 @@ t.test('/report: the next photo becomes a report; the reporter hears when it is 
   const told = await botMessage(tg, annaHandle.chat.id, /Done: Fridge door hinge snapped/, 'the reporter told')
   t.match(told.caption ?? told.text, /new hinge fitted/, 'with the note')
   t.ok(told.photo, 'and the photo')
+})
+
+t.test('a job waiting too long reaches the managers who are away, once', bounded, async (t) => {
+  const { tg, owner, annaHandle, channelId } = await shopWithTelegram(t)
+  const queue = bodyOf<{ id: number }>(
+    await as(tg.app, tg.owner, 'POST', '/api/task-queues', {
+      name: 'Repairs',
+      mode: 'claim',
+      conversationId: channelId,
+      escalateAfterMinutes: 30,
+    }),
+  )
+  const task = await postTask(tg, channelId, { title: 'Freezer alarm', queueId: queue.id })
+  await tg.ctx.db
+    .updateTable('task')
+    .set({ opened_at: Date.now() - 31 * 60_000 })
+    .where('message_id', '=', task.id)
+    .execute()
+  const escalationsSentTo = (chatId: number) =>
+    tg.fake
+      .calls('sendMessage')
+      .filter((c) => String(c.params.chat_id) === String(chatId) && /Waiting too long/.test(String(c.params.text)))
+      .length
+  await runTaskJobs(tg.ctx)
+  await runTaskJobs(tg.ctx)
+  await botMessage(tg, owner.chat.id, /Waiting too long: Freezer alarm/, 'the escalation to the owner')
+  await outboxDrained(tg.ctx)
+  t.equal(
+    // Sent once; later changes of the job edit that copy into the job as it stands.
+    escalationsSentTo(owner.chat.id),
+    1,
+    'once, however often the timers run',
+  )
+  t.equal(escalationsSentTo(annaHandle.chat.id), 0, 'not to staff')
 })
