@@ -31,6 +31,15 @@ const TABLES = [
   'page',
   'page_revision',
   'page_file',
+  'task_queue',
+  'task_schedule',
+  'report_category',
+  'task',
+  'task_check',
+  'task_change',
+  'task_follower',
+  'task_reveal',
+  'task_profile',
   'audit',
 ] as const
 

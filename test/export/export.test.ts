@@ -39,6 +39,12 @@ const photo = tinyPng(12, 8, [10, 120, 200])
 const uploaded = await upload(app, staff, photo, 'shelf.png', 'image/png')
 const channel = await createChannel(app, owner, 'stockroom', { members: [staff] })
 await send(app, staff, channel, 'The new shelf, photographed', { attachments: [{ fileId: uploaded.id }] })
+await as(app, owner, 'POST', '/api/tasks', {
+  title: 'Fix the shelf',
+  checklist: ['Screws'],
+  conversationId: channel,
+  clientKey: 'export-task-1',
+})
 
 t.test('only an owner may export everything', async (t) => {
   for (const [name, member] of [
@@ -93,6 +99,9 @@ t.test('the export is a gzip tar with a manifest, the data without secrets, and 
     'messages are there',
   )
   t.match(data.file, [{ id: uploaded.id, sha256, name: 'shelf.png' }])
+  t.match(data.task, [{ title: 'Fix the shelf', state: 'open' }], 'tasks are there')
+  t.match(data.task_check, [{ text: 'Screws' }])
+  t.match(data.task_change, [{ action: 'created' }])
 
   t.ok(entries.get(`backboard-export/files/${sha256}`)!.equals(photo), 'the file has identical bytes')
 
