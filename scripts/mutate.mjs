@@ -94,6 +94,30 @@ const MUTATIONS = [
     replace: 'return text',
     tests: ['test/security/logs.test.ts'],
   },
+  {
+    name: 'task-claim-conditional',
+    rule: 'a task is claimed only while it is still open',
+    file: 'server/tasks/repo.ts',
+    find: "    .where('state', '=', 'open')",
+    replace: '',
+    tests: ['test/tasks/concurrency.test.ts'],
+  },
+  {
+    name: 'task-private-strip',
+    rule: "a task's private details are left out for everyone else",
+    file: 'server/tasks/kind.ts',
+    find: 'return { ...task, privateDetails: null, revealedTo: [] }',
+    replace: 'return task',
+    tests: ['test/tasks/privacy.test.ts'],
+  },
+  {
+    name: 'task-score-cap',
+    rule: 'a member with a value cap never gets a job worth more',
+    file: 'server/tasks/rules.ts',
+    find: 'if (member.scoreCap !== null && task.value !== null && task.value > member.scoreCap) {',
+    replace: 'if (false) {',
+    tests: ['test/tasks/eligibility.test.ts'],
+  },
 ]
 
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
