@@ -94,8 +94,19 @@ export function selectQueues(db: Kysely<DB>) {
   return db.selectFrom('task_queue').selectAll().orderBy('name').execute()
 }
 
-/** Open queued tasks in conversations the member is in, for Next. */
-export function selectOpenQueued(db: Kysely<DB>, memberId: number, queueId: number | null) {
+/**
+ * Open queued tasks in conversations the member is in, for Next, a page at a time in the
+ * queue's order (rules.ts compareQueued): effective priority — the priority plus the queue's
+ * ageing for the time waited, at most 100 — then the earliest due time, then the longest wait.
+ */
+export function selectOpenQueued(
+  db: Kysely<DB>,
+  memberId: number,
+  queueId: number | null,
+  now: number,
+  page: { limit: number; offset: number },
+) {
+  const effective = sql<number>`min(100, task.priority + (task_queue.ageing_per_hour * max(0, ${now} - task.opened_at)) / 3600000)`
   let query = selectTaskRows(db)
     .innerJoin('conversation_member as cm', (join) =>
       join.onRef('cm.conversation_id', '=', 'message.conversation_id').on('cm.member_id', '=', memberId),
@@ -105,7 +116,15 @@ export function selectOpenQueued(db: Kysely<DB>, memberId: number, queueId: numb
     .where('task_queue.archived_at', 'is', null)
     .where('message.deleted_at', 'is', null)
   if (queueId !== null) query = query.where('task.queue_id', '=', queueId)
-  return query.execute()
+  return query
+    .orderBy(effective, 'desc')
+    .orderBy(sql`task.due_at is null`)
+    .orderBy('task.due_at')
+    .orderBy('task.opened_at')
+    .orderBy('task.message_id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute()
 }
 
 /**

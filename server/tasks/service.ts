@@ -19,13 +19,14 @@ import { selectConversation, selectMessageByClientKey } from '../conversations/r
 import { createChannel } from '../conversations/service'
 import { hydrateMessages } from '../conversations/views'
 import { canSeePrivateDetails } from './kind'
-import { compareQueued, effectivePriority, ineligibility, MAX_PRIORITY } from './rules'
+import { compareQueued, ineligibility, MAX_PRIORITY } from './rules'
 import * as repo from './repo'
 
 export const MAX_TITLE = 200
 export const MAX_PRIVATE_DETAILS = 2_000
 export const MAX_CHECKLIST = 30
 export const MAX_SKILLS = 10
+const NEXT_PAGE = 50
 
 /** A task as the API answers it: the message's own fields and the task's. */
 export interface TaskView extends TaskFields {
@@ -443,21 +444,16 @@ export async function nextTask(ctx: AppContext, actor: Actor, queueId: number | 
     }
     const candidate = await candidateOf(w.trx, actor.member, w.now)
     await assertCanHoldMore(w, actor.member.id, candidate.activeLimit)
-    const open = await repo.selectOpenQueued(w.trx, actor.member.id, queueId)
-    const eligible = open
-      .filter((task) => ineligibility(candidate, requirementOf(task)) === null)
-      .map((task) => ({
-        task,
-        id: task.message_id,
-        effectivePriority: effectivePriority(task.priority, task.queue_ageing_per_hour ?? 0, w.now - task.opened_at),
-        dueAt: task.due_at,
-        openedAt: task.opened_at,
-      }))
-      .sort(compareQueued)
-    const first = eligible[0]
+    // In the queue's order a page at a time: the first eligible one is usually near the top.
+    let first: repo.TaskRow | undefined
+    for (let offset = 0; !first; offset += NEXT_PAGE) {
+      const page = await repo.selectOpenQueued(w.trx, actor.member.id, queueId, w.now, { limit: NEXT_PAGE, offset })
+      first = page.find((task) => ineligibility(candidate, requirementOf(task)) === null)
+      if (page.length < NEXT_PAGE) break
+    }
     if (!first) return null
-    await claimFor(ctx, w, actor, first.task, { viaNext: true })
-    return taskView(ctx, w.trx, actor, first.id)
+    await claimFor(ctx, w, actor, first, { viaNext: true })
+    return taskView(ctx, w.trx, actor, first.message_id)
   })
 }
 

@@ -213,3 +213,37 @@ t.test('Next and Done need no body at all', async (t) => {
   const next = await app.inject({ method: 'POST', url: '/api/tasks/next', headers: { cookie: anna.cookie } })
   t.equal(next.statusCode, 204, next.body)
 })
+
+t.test('Next looks past a page of jobs the member may not take', async (t) => {
+  const { app, ctx, owner, workers } = await openTaskShop(t)
+  const [anna] = workers as [SignedInMember]
+  const queue = bodyOf<{ id: number }>(
+    await as(app, owner, 'POST', '/api/task-queues', { name: 'Deliveries', mode: 'pull' }),
+  )
+  for (let i = 0; i < 60; i++) {
+    const response = await as(app, owner, 'POST', '/api/tasks', {
+      title: `Van job ${i}`,
+      priority: 90,
+      skills: ['van licence'],
+      queueId: queue.id,
+      clientKey: newClientKey('van'),
+    })
+    t.equal(response.statusCode, 201)
+  }
+  const walk = bodyOf<TaskView>(
+    await as(app, owner, 'POST', '/api/tasks', {
+      title: 'Walk it over',
+      priority: 10,
+      queueId: queue.id,
+      clientKey: newClientKey('w'),
+    }),
+  )
+  const next = await as(app, anna, 'POST', '/api/tasks/next', {})
+  t.equal(next.statusCode, 200)
+  t.equal(bodyOf<TaskView>(next).id, walk.id, 'the only job she may do, under 60 she may not')
+  const held = await ctx.db.selectFrom('task').select('message_id').where('taken_by', '=', anna.id).execute()
+  t.same(
+    held.map((row) => row.message_id),
+    [walk.id],
+  )
+})
