@@ -6,6 +6,7 @@ import type { ComponentChildren } from 'preact'
 import { useEffect, useRef } from 'preact/hooks'
 import { t } from './lib/i18n'
 import { currentPath, matchPath, navigate, startRouter } from './lib/router'
+import { isShowingCached } from './lib/offline'
 import { boot, can, isOwner, me, phase, socketStatus } from './lib/session'
 import { Button, LinkButton } from './ui/button'
 import { ConfirmHost } from './ui/dialog'
@@ -115,7 +116,20 @@ function Top() {
   }
 }
 
+/** How often the "not answering" screen tries again by itself. */
+const UNREACHABLE_RETRY_MS = 15_000
+
 function Unreachable() {
+  // Back on the network (or the box back on): the app opens without a tap.
+  useEffect(() => {
+    const retry = () => void boot()
+    const timer = setInterval(retry, UNREACHABLE_RETRY_MS)
+    window.addEventListener('online', retry)
+    return () => {
+      clearInterval(timer)
+      window.removeEventListener('online', retry)
+    }
+  }, [])
   return (
     <div class="standalone">
       <Page title={t('app.unreachableTitle')} isNarrow>
@@ -313,6 +327,13 @@ function ConnectionLine() {
       announce(t('app.reconnecting'))
     }
   }, [status])
+  if (isShowingCached.value) {
+    return (
+      <p class="connection" data-offline>
+        <Icon name="refresh" size={16} /> {t('app.offline')}
+      </p>
+    )
+  }
   if (status !== 'closed') return null
   return (
     <p class="connection">

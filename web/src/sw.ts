@@ -11,16 +11,29 @@ declare const self: ServiceWorkerGlobalScope
 
 const SHELL_CACHE = 'backboard-shell-v1'
 const DATA_CACHE = 'backboard-data-v1'
-/** Reads kept for offline: what the first screens need. */
+/** Reads kept for offline: what the board, chats, directory, pages and tasks need to draw. */
 const CACHED_READS = [
   /^\/api\/me$/,
   /^\/api\/setup$/,
   /^\/api\/conversations$/,
+  /^\/api\/conversations\/\d+$/,
   /^\/api\/notices$/,
   /^\/api\/conversations\/\d+\/messages$/,
   /^\/api\/directory$/,
   /^\/api\/pages(\/\d+)?$/,
+  /^\/api\/members$/,
+  /^\/api\/presence$/,
+  /^\/api\/tasks$/,
+  /^\/api\/tasks\/\d+$/,
+  /^\/api\/task-queues$/,
+  /^\/api\/task-settings$/,
 ]
+/** After these the browser holds another session (or none): what was kept is someone else's. */
+const SESSION_CHANGES = /^\/api\/(auth\/login|auth\/logout|setup|join)$/
+/** Marks an answer served from DATA_CACHE, so the app can say it is showing older data. */
+const CACHED_ANSWER_HEADER = 'x-backboard-cached'
+/** A network that neither answers nor fails (weak Wi-Fi) falls back to the cache after this. */
+const NETWORK_TIMEOUT_MS = 8_000
 
 interface PushPayload {
   title: string
@@ -60,38 +73,128 @@ self.addEventListener('activate', (event) => {
   )
 })
 
+function isAsset(pathname: string): boolean {
+  return pathname.startsWith('/assets/') || pathname.startsWith('/icons/')
+}
+
+function isCachedRead(pathname: string): boolean {
+  return CACHED_READS.some((pattern) => pattern.test(pathname))
+}
+
+function withTimeout(pending: Promise<Response>): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('network timeout')), NETWORK_TIMEOUT_MS)
+    pending.then(resolve, reject).finally(() => clearTimeout(timer))
+  })
+}
+
+async function memberIdOf(response: Response): Promise<number | null> {
+  try {
+    const body = (await response.json()) as { member?: { id?: unknown } }
+    return typeof body.member?.id === 'number' ? body.member.id : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Keeps a fresh answer for offline use, and never beside another member's: a different member
+ * in /api/me, a setup answer without a session, or any 401 empties DATA_CACHE first.
+ */
+async function keepAnswer(request: Request, response: Response): Promise<void> {
+  const pathname = new URL(request.url).pathname
+  if (response.status === 401) {
+    await caches.delete(DATA_CACHE)
+    return
+  }
+  if (!response.ok) return
+  if (pathname === '/api/setup') {
+    const status = (await response.clone().json()) as { hasSession?: unknown }
+    if (status.hasSession !== true) {
+      await caches.delete(DATA_CACHE)
+      return
+    }
+  }
+  if (pathname === '/api/me') {
+    const kept = await (await caches.open(DATA_CACHE)).match('/api/me')
+    if (kept && (await memberIdOf(kept)) !== (await memberIdOf(response.clone()))) await caches.delete(DATA_CACHE)
+  }
+  await (await caches.open(DATA_CACHE)).put(request, response)
+}
+
+/** The cached answer, marked as such, or a network error when nothing was kept. */
+async function cachedAnswer(request: Request): Promise<Response> {
+  const cached = await (await caches.open(DATA_CACHE)).match(request)
+  if (!cached) return Response.error()
+  const headers = new Headers(cached.headers)
+  headers.set(CACHED_ANSWER_HEADER, '1')
+  return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers })
+}
+
+async function assetFirstFromCache(request: Request): Promise<Response> {
+  const cached = await caches.match(request)
+  if (cached) return cached
+  const response = await fetch(request)
+  if (response.ok) await (await caches.open(SHELL_CACHE)).put(request, response.clone())
+  return response
+}
+
+/**
+ * The files and reads a page loaded before this worker controlled it (the first visit): kept
+ * now, or the first start without a connection would find neither its pages nor its data.
+ */
+async function keepLoaded(urls: string[]): Promise<void> {
+  const unique = new Set(urls.map((text) => new URL(text, self.location.origin).href))
+  for (const href of unique) {
+    const url = new URL(href)
+    if (url.origin !== self.location.origin) continue
+    try {
+      if (isAsset(url.pathname)) await assetFirstFromCache(new Request(url))
+      else if (isCachedRead(url.pathname)) {
+        const request = new Request(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+        await keepAnswer(request, await fetch(request))
+      }
+    } catch {
+      // Offline already: what could not be kept now is kept on the next visit.
+    }
+  }
+}
+
+self.addEventListener('message', (event) => {
+  const data = event.data as { kind?: unknown; urls?: unknown } | null
+  if (data?.kind !== 'keep-loaded' || !Array.isArray(data.urls)) return
+  event.waitUntil(keepLoaded(data.urls.filter((url): url is string => typeof url === 'string')))
+})
+
 self.addEventListener('fetch', (event) => {
   const request = event.request
   const url = new URL(request.url)
-  if (request.method !== 'GET' || url.origin !== self.location.origin) return
+  if (url.origin !== self.location.origin) return
+  if (request.method !== 'GET') {
+    if (SESSION_CHANGES.test(url.pathname)) event.waitUntil(caches.delete(DATA_CACHE))
+    return
+  }
   if (request.mode === 'navigate') {
     // Pages: the network first; offline, the cached shell (the app routes by itself).
-    event.respondWith(fetch(request).catch(async () => (await caches.match('/')) ?? Response.error()))
+    event.respondWith(withTimeout(fetch(request)).catch(async () => (await caches.match('/')) ?? Response.error()))
     return
   }
-  if (url.pathname.startsWith('/assets/') || url.pathname.startsWith('/icons/')) {
-    event.respondWith(
-      (async () => {
-        const cached = await caches.match(request)
-        if (cached) return cached
-        const response = await fetch(request)
-        if (response.ok) (await caches.open(SHELL_CACHE)).put(request, response.clone())
-        return response
-      })(),
-    )
+  if (isAsset(url.pathname)) {
+    event.respondWith(assetFirstFromCache(request))
     return
   }
-  if (CACHED_READS.some((pattern) => pattern.test(url.pathname))) {
-    // Data: always fresh when online; the last answer when offline.
+  if (isCachedRead(url.pathname)) {
+    // Data: always fresh when online; the last answer, marked as such, when offline.
     event.respondWith(
       (async () => {
+        let response: Response
         try {
-          const response = await fetch(request)
-          if (response.ok) (await caches.open(DATA_CACHE)).put(request, response.clone())
-          return response
+          response = await withTimeout(fetch(request))
         } catch {
-          return (await caches.match(request)) ?? Response.error()
+          return cachedAnswer(request)
         }
+        event.waitUntil(keepAnswer(request, response.clone()))
+        return response
       })(),
     )
   }

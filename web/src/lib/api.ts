@@ -21,6 +21,7 @@ import type {
 import type { AuditAction } from '../../../server/audit/service'
 import type { Permission } from '../../../server/auth/permissions'
 import { t } from './i18n'
+import { noteAnswer } from './offline'
 
 export type Me = Static<typeof MeResponse>
 export type MemberDetail = Static<typeof MemberDetailSchema>
@@ -107,6 +108,7 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
   } catch {
     throw new ApiError(0, 'network', t('error.network'))
   }
+  noteAnswer(response)
   const text = await response.text()
   let data: unknown = null
   if (text) {

@@ -8,6 +8,7 @@ import { api, ApiError, setSessionLostHandler, type Me } from './api'
 import { shopTimezone } from './format'
 import { t } from './i18n'
 import { publishLive, publishTyping } from './live'
+import { isShowingCached, keepFirstVisitForOffline, keepSessionForOffline } from './offline'
 import { navigate } from './router'
 import { LiveSocket, type LiveEvent, type SocketStatus } from './socket'
 
@@ -37,6 +38,13 @@ function startSocket(): void {
       publishLive(null)
     },
     onCaughtUp: (isFirst) => {
+      // Shown from the cache: nothing since those copies was replayed, so everything reloads.
+      if (isShowingCached.value) {
+        isShowingCached.value = false
+        void refreshMe()
+        publishLive(null)
+        return
+      }
       // Anything that happened between loading the page and connecting was not replayed.
       if (isFirst && phase.value === 'pending') void refreshMe()
     },
@@ -94,12 +102,14 @@ function handleEvent(event: LiveEvent): void {
 
 /** Takes a fresh /api/me answer as the truth about who we are. */
 export function applyMe(next: Me): void {
+  const wasSignedOut = phase.value === 'signed-out' || phase.value === 'setup'
   me.value = next
   shopTimezone.value = next.shop.timezone
   signedOutNotice.value = null
   phase.value = next.member.status === 'active' ? 'active' : next.member.status === 'pending' ? 'pending' : 'signed-out'
   if (phase.value === 'active' || phase.value === 'pending') startSocket()
   else stopSocket()
+  if (wasSignedOut && phase.value === 'active') keepSessionForOffline()
 }
 
 export async function refreshMe(): Promise<void> {
@@ -120,6 +130,7 @@ export function endSession(notice: string | null): void {
   // tells the browser to drop its copies of private files, even without a session.
   if (notice !== null) void fetch('/api/auth/logout', { method: 'POST' }).catch(() => undefined)
   me.value = null
+  isShowingCached.value = false
   signedOutNotice.value = notice
   phase.value = 'signed-out'
 }
@@ -141,6 +152,7 @@ export async function boot(): Promise<void> {
   setSessionLostHandler(() => {
     if (me.value) endSession(t('auth.signedOutByServer'))
   })
+  keepFirstVisitForOffline()
   phase.value = 'loading'
   try {
     const status = await api.setupStatus()

@@ -24,6 +24,7 @@ export const en = {
   'app.unreachableText':
     'Check that this phone is on the shop Wi-Fi, then try again. If it keeps happening, the Backboard box may be switched off.',
   'app.reconnecting': 'Connection lost. Reconnecting…',
+  'app.offline': 'Offline — showing what was last loaded',
   'app.reconnected': 'Connected again.',
   'app.notFoundTitle': 'Page not found',
   'app.notFoundText': 'That page does not exist. It may have moved.',
