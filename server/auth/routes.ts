@@ -15,7 +15,7 @@ async function meOf(ctx: AppContext, actor: Actor) {
   const shop = await requireShop(ctx)
   return {
     member: await auth.getMe(ctx, actor),
-    shop: { name: shop.name, timezone: shop.timezone },
+    shop: { name: shop.name, timezone: shop.timezone, maxFileMb: shop.maxFileMb },
     sessionId: actor.sessionId,
   }
 }

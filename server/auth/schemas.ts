@@ -34,7 +34,8 @@ export const ShopPublicSchema = Type.Object({ name: Type.String(), timezone: Typ
 
 export const MeResponse = Type.Object({
   member: MemberDetailSchema,
-  shop: ShopPublicSchema,
+  /** With the upload limit, so a phone refuses a file that can never fit before sending it. */
+  shop: Type.Object({ ...ShopPublicSchema.properties, maxFileMb: Type.Integer() }),
   sessionId: Type.Integer(),
 })
 

@@ -84,7 +84,11 @@ t.test('setup succeeds exactly once even when two browsers submit at the same mo
 
   const signedIn = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: cookieOf(winner!) } })
   t.equal(signedIn.statusCode, 200, "the winner's cookie signs them in")
-  t.same(bodyOf<{ shop: unknown }>(signedIn).shop, { name: 'Corner Hardware', timezone: 'Europe/London' })
+  t.same(bodyOf<{ shop: unknown }>(signedIn).shop, {
+    name: 'Corner Hardware',
+    timezone: 'Europe/London',
+    maxFileMb: 25,
+  })
 })
 
 t.test('after setup, setup is refused and the status says so', async (t) => {

@@ -92,7 +92,7 @@ function handleEvent(event: LiveEvent): void {
         if (event.data.member.id === current.member.id) void refreshMe()
         break
       case 'shop.updated':
-        me.value = { ...current, shop: { name: event.data.name, timezone: event.data.timezone } }
+        me.value = { ...current, shop: { ...current.shop, name: event.data.name, timezone: event.data.timezone } }
         shopTimezone.value = event.data.timezone
         break
     }

@@ -10,6 +10,7 @@ import { toast } from '../../ui/toast'
 import { uploadErrorMessage, uploadFile, type AttachmentInput } from './chat-api'
 import { formatBytes, formatDuration, isCompressible, jpegName, preparePhoto } from './media'
 import type { PendingAttachment } from './outbox'
+import { exceededLimitMb, learnUploadLimit } from './upload-limit'
 
 export const MAX_ATTACHMENTS = 10
 
@@ -22,8 +23,25 @@ export interface TrayItem {
   progress: number
   status: 'preparing' | 'uploading' | 'ready' | 'error'
   error: string | null
+  /** False when trying again cannot help: the file is larger than the server accepts. */
+  canRetry: boolean
   input: AttachmentInput | null
   detail: string | null
+}
+
+/** Thrown before uploading a file the server is known to refuse, so no request is made. */
+class TooLargeBeforeUpload extends Error {
+  constructor(
+    readonly size: number,
+    readonly limitMb: number,
+  ) {
+    super('file too large')
+  }
+}
+
+function checkSize(blob: Blob): void {
+  const limitMb = exceededLimitMb(blob.size)
+  if (limitMb !== null) throw new TooLargeBeforeUpload(blob.size, limitMb)
 }
 
 let nextTrayId = 1
@@ -61,11 +79,17 @@ export function useAttachmentTray(): AttachmentTray {
   const upload = async (id: string) => {
     const source = sources.current.get(id)
     if (!source) return
-    patch(id, { status: source.intent === 'photo' ? 'preparing' : 'uploading', error: null, progress: 0 })
+    patch(id, {
+      status: source.intent === 'photo' ? 'preparing' : 'uploading',
+      error: null,
+      canRetry: true,
+      progress: 0,
+    })
     try {
       if (source.intent === 'photo') {
         const prepared = await preparePhoto(source.blob as File)
         if (prepared) {
+          checkSize(prepared.photo)
           patch(id, { status: 'uploading' })
           const thumbnail = await uploadFile(prepared.thumbnail, { name: 'thumbnail-' + jpegName(source.name) })
           const name = prepared.photo === source.blob ? source.name : jpegName(source.name)
@@ -83,6 +107,7 @@ export function useAttachmentTray(): AttachmentTray {
           return
         }
       }
+      checkSize(source.blob)
       patch(id, { status: 'uploading' })
       const file = await uploadFile(source.blob, {
         name: source.name,
@@ -96,15 +121,25 @@ export function useAttachmentTray(): AttachmentTray {
         input: { fileId: file.id, name: source.name },
       })
     } catch (error) {
+      if (error instanceof TooLargeBeforeUpload) {
+        patch(id, {
+          status: 'error',
+          canRetry: false,
+          error: t('chat.fileTooLargeBefore', { size: formatBytes(error.size), mb: error.limitMb }),
+        })
+        return
+      }
+      const isTooLarge = learnUploadLimit(error)
       patch(id, {
         status: 'error',
+        canRetry: !isTooLarge,
         error: error instanceof ApiError && error.status === 0 ? t('chat.uploadOffline') : uploadErrorMessage(error),
       })
     }
   }
 
   const add = (
-    item: Omit<TrayItem, 'id' | 'progress' | 'status' | 'error' | 'input'>,
+    item: Omit<TrayItem, 'id' | 'progress' | 'status' | 'error' | 'canRetry' | 'input'>,
     blob: Blob,
     intent: 'photo' | 'other' | 'voice',
   ) => {
@@ -114,7 +149,7 @@ export function useAttachmentTray(): AttachmentTray {
     }
     const id = `a${nextTrayId++}`
     sources.current.set(id, { blob, name: item.name, intent })
-    const full: TrayItem = { ...item, id, progress: 0, status: 'uploading', error: null, input: null }
+    const full: TrayItem = { ...item, id, progress: 0, status: 'uploading', error: null, canRetry: true, input: null }
     latest.current = [...latest.current, full]
     setItems(latest.current)
     void upload(id)
@@ -176,6 +211,7 @@ export function useAttachmentTray(): AttachmentTray {
           progress: 0,
           status: 'preparing',
           error: null,
+          canRetry: false,
           input: null,
           detail: t('chat.findingLocation'),
         },
@@ -262,7 +298,7 @@ export function TrayView({ tray }: { tray: AttachmentTray }) {
               />
             ) : null}
           </span>
-          {item.status === 'error' && item.kind !== 'location' ? (
+          {item.status === 'error' && item.canRetry && item.kind !== 'location' ? (
             <button
               type="button"
               class="icon-button"

@@ -1,16 +1,38 @@
 /**
- * Attachments in a message: photos as thumbnails sized before they load (no jumps) that
- * open full size, video and voice notes with the browser's own players (the server
+ * Attachments in a message: photos as thumbnails sized before they load (no jumps), sharp
+ * on 2× screens, that open in the full-screen viewer (photo-viewer.tsx, loaded on first
+ * use), video and voice notes with the browser's own players (the server
  * supports Range, so they seek), files as download chips, and locations as map links.
  */
+import type { ComponentType } from 'preact'
 import { useState } from 'preact/hooks'
 import { t } from '../../lib/i18n'
-import { Dialog } from '../../ui/dialog'
 import { Icon } from '../../ui/icons'
+import { toast } from '../../ui/toast'
 import type { AttachmentView } from './chat-api'
 import { formatBytes, mapUrl } from './media'
+import type { PhotoViewer as PhotoViewerType } from './photo-viewer'
+
+type PhotoViewerComponent = typeof PhotoViewerType
+let photoViewer: Promise<PhotoViewerComponent> | null = null
+
+function loadPhotoViewer(): Promise<PhotoViewerComponent> {
+  photoViewer ??= import('./photo-viewer').then((module) => module.PhotoViewer)
+  // Offline at the first tap: try again at the next one.
+  photoViewer.catch(() => (photoViewer = null))
+  return photoViewer
+}
 
 const BOX = 240
+
+/**
+ * The thumbnail is 320 px on its long edge, enough for one CSS pixel per pixel; a 2× screen
+ * gets the photo itself, which the phone already shrank to about 1600 px before sending.
+ */
+function srcSetOf(image: AttachmentView): string | undefined {
+  if (!image.thumbnailUrl || !image.url) return undefined
+  return `${image.thumbnailUrl} 1x, ${image.url} 2x`
+}
 
 /** Display size inside a BOX×BOX square, keeping the aspect ratio. */
 function fit(width: number | null, height: number | null, box = BOX): { width: number; height: number } {
@@ -20,7 +42,8 @@ function fit(width: number | null, height: number | null, box = BOX): { width: n
 }
 
 export function Attachments({ items }: { items: readonly AttachmentView[] }) {
-  const [open, setOpen] = useState<AttachmentView | null>(null)
+  const [openIndex, setOpenIndex] = useState<number | null>(null)
+  const [Viewer, setViewer] = useState<ComponentType<Parameters<PhotoViewerComponent>[0]> | null>(null)
   if (items.length === 0) return null
   const images = items.filter((item) => item.kind === 'image' && item.url)
   const others = items.filter((item) => !(item.kind === 'image' && item.url))
@@ -28,18 +51,29 @@ export function Attachments({ items }: { items: readonly AttachmentView[] }) {
     <div class="atts">
       {images.length ? (
         <div class={images.length > 1 ? 'att-images att-images-grid' : 'att-images'}>
-          {images.map((image) => {
+          {images.map((image, index) => {
             const size = images.length > 1 ? { width: 140, height: 140 } : fit(image.width, image.height)
             return (
               <button
                 key={image.id}
                 type="button"
                 class="att-image"
-                onClick={() => setOpen(image)}
+                onPointerEnter={() => void loadPhotoViewer().catch(() => undefined)}
+                onClick={() => {
+                  setOpenIndex(index)
+                  loadPhotoViewer().then(
+                    (component) => setViewer(() => component),
+                    () => {
+                      setOpenIndex(null)
+                      toast(t('app.unreachableText'), 'error')
+                    },
+                  )
+                }}
                 aria-label={t('chat.openPhoto', { name: image.name })}
               >
                 <img
                   src={image.thumbnailUrl ?? image.url ?? ''}
+                  srcSet={srcSetOf(image)}
                   width={size.width}
                   height={size.height}
                   alt={image.name}
@@ -53,7 +87,9 @@ export function Attachments({ items }: { items: readonly AttachmentView[] }) {
       {others.map((item) => (
         <Attachment key={item.id} item={item} />
       ))}
-      {open ? <Lightbox image={open} onClose={() => setOpen(null)} /> : null}
+      {openIndex !== null && Viewer ? (
+        <Viewer images={images} startIndex={openIndex} onClose={() => setOpenIndex(null)} />
+      ) : null}
     </div>
   )
 }
@@ -125,24 +161,5 @@ export function LocationChip({
       </span>
       <Icon name="external" size={18} />
     </a>
-  )
-}
-
-function Lightbox({ image, onClose }: { image: AttachmentView; onClose: () => void }) {
-  return (
-    <Dialog title={image.name} onClose={onClose}>
-      <div class="lightbox">
-        <img
-          src={image.url ?? ''}
-          alt={image.name}
-          width={image.width ?? undefined}
-          height={image.height ?? undefined}
-        />
-        <a class="button button-secondary" href={image.url ?? ''} download={image.name}>
-          <Icon name="download" size={20} />
-          <span>{t('chat.downloadOriginal')}</span>
-        </a>
-      </div>
-    </Dialog>
   )
 }

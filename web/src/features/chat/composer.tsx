@@ -5,7 +5,7 @@
  * connection and a reload.
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks'
-import { t } from '../../lib/i18n'
+import { locale, t } from '../../lib/i18n'
 import { sendTyping } from '../../lib/session'
 import { Icon } from '../../ui/icons'
 import { newClientKey, type MessageView, type PersonRef } from './chat-api'
@@ -17,6 +17,10 @@ import { enqueue } from './outbox'
 import { authorNameOf } from './people'
 
 const TYPING_EVERY_MS = 3_000
+/** The server's limit (MAX_BODY_LENGTH), counted as it counts: code points, trailing space ignored. */
+export const MAX_MESSAGE_LENGTH = 4_000
+/** The counter appears this close to the limit, so short messages stay uncluttered. */
+const COUNTER_FROM = MAX_MESSAGE_LENGTH - 400
 const MAX_SUGGESTIONS = 6
 /** Drafts survive moving between conversations for the life of the page. */
 const drafts = new Map<number, string>()
@@ -32,6 +36,10 @@ function mentionQuery(text: string, caret: number): { start: number; query: stri
   const match = /(^|\s)@([\p{L}\p{N}._-]{0,32})$/u.exec(before)
   if (!match) return null
   return { start: caret - (match[2] as string).length - 1, query: (match[2] as string).toLowerCase() }
+}
+
+export function messageLength(text: string): number {
+  return [...text.replace(/\s+$/u, '')].length
 }
 
 function isFinePointer(): boolean {
@@ -63,6 +71,10 @@ export function Composer(props: ComposerProps) {
   const tray = useAttachmentTray()
   const recorder = useVoiceRecorder((blob, duration) => tray.addVoice(blob, duration))
   const listId = useId()
+  const counterId = useId()
+  const [isRefused, setRefused] = useState(false)
+  const length = messageLength(text)
+  const isTooLong = length > MAX_MESSAGE_LENGTH
 
   useEffect(() => {
     drafts.set(conversationId, text)
@@ -123,6 +135,12 @@ export function Composer(props: ComposerProps) {
   const isAllowed = props.canPostTopLevel || replyTo !== null || editing !== null
 
   const submit = async () => {
+    if (isTooLong) {
+      // Refused rather than cut: the writer decides what to drop.
+      setRefused(true)
+      area.current?.focus()
+      return
+    }
     if (editing) {
       if (!text.trim() && editing.attachments.length === 0) return
       setSaving(true)
@@ -190,6 +208,7 @@ export function Composer(props: ComposerProps) {
   const onInput = (event: Event) => {
     const el = event.currentTarget as HTMLTextAreaElement
     setText(el.value)
+    if (messageLength(el.value) <= MAX_MESSAGE_LENGTH) setRefused(false)
     setCaret(el.selectionStart ?? el.value.length)
     setMentionClosed(false)
     setActive(0)
@@ -268,6 +287,21 @@ export function Composer(props: ComposerProps) {
           ))}
         </ul>
       ) : null}
+      {length >= COUNTER_FROM ? (
+        <p
+          id={counterId}
+          class={isTooLong ? 'composer-count composer-count-over' : 'composer-count'}
+          role={isRefused ? 'alert' : undefined}
+        >
+          {isTooLong
+            ? t('chat.tooLong', {
+                count: length.toLocaleString(locale),
+                max: MAX_MESSAGE_LENGTH.toLocaleString(locale),
+                over: (length - MAX_MESSAGE_LENGTH).toLocaleString(locale),
+              })
+            : t('chat.charactersLeft', { count: (MAX_MESSAGE_LENGTH - length).toLocaleString(locale) })}
+        </p>
+      ) : null}
       <div class="composer-row">
         {editing ? null : (
           <AttachMenu tray={tray} onVoice={() => void recorder.start()} isDisabled={recorder.isRecording} />
@@ -280,7 +314,6 @@ export function Composer(props: ComposerProps) {
             class="composer-input"
             rows={1}
             value={text}
-            maxLength={4000}
             placeholder={replyTo ? t('chat.replyPlaceholder') : t('chat.messagePlaceholder')}
             aria-label={t('chat.messageLabel')}
             // A combobox, so screen readers announce the mention list and its active option.
@@ -289,6 +322,8 @@ export function Composer(props: ComposerProps) {
             aria-controls={isSuggesting ? listId : undefined}
             aria-expanded={isSuggesting ? 'true' : 'false'}
             aria-activedescendant={isSuggesting ? `${listId}-${active}` : undefined}
+            aria-invalid={isTooLong ? 'true' : undefined}
+            aria-describedby={length >= COUNTER_FROM ? counterId : undefined}
             onInput={onInput}
             onKeyDown={onKeyDown}
             onKeyUp={(event) => setCaret((event.currentTarget as HTMLTextAreaElement).selectionStart ?? 0)}

@@ -1,5 +1,8 @@
-/** The bar above a conversation: back, who or what it is, presence or topic, search, mute and people. */
-import { useEffect, useRef } from 'preact/hooks'
+/**
+ * The bar above a conversation: back, who or what it is, presence or topic, search, mute and
+ * people. On a phone search and mute fold into a "More" button, so the name has the room.
+ */
+import { useEffect, useId, useRef, useState } from 'preact/hooks'
 import { t, tn } from '../../lib/i18n'
 import { hasNavigated } from '../../lib/router'
 import { Avatar } from '../../ui/avatar'
@@ -26,6 +29,24 @@ export function ConvHeader({
     // Screen readers hear which conversation opened after an in-app navigation.
     if (hasTitle && hasNavigated) heading.current?.focus({ preventScroll: true })
   }, [hasTitle])
+  const [isMoreOpen, setMoreOpen] = useState(false)
+  const moreId = useId()
+  const actions = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    if (!isMoreOpen) return
+    const closeOutside = (event: Event) => {
+      if (!actions.current?.contains(event.target as Node)) setMoreOpen(false)
+    }
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setMoreOpen(false)
+    }
+    document.addEventListener('pointerdown', closeOutside)
+    document.addEventListener('keydown', closeOnEscape)
+    return () => {
+      document.removeEventListener('pointerdown', closeOutside)
+      document.removeEventListener('keydown', closeOnEscape)
+    }
+  }, [isMoreOpen])
   const others = detail?.kind === 'direct' ? otherPeople(detail) : []
   const single = others.length === 1 ? others[0] : undefined
   const subtitle = !detail
@@ -48,7 +69,7 @@ export function ConvHeader({
           <PresenceDot memberId={single.id} />
         </span>
       ) : detail ? (
-        <span class="conv-icon conv-icon-small">
+        <span class="conv-icon conv-icon-small conv-header-icon">
           <Icon
             name={
               detail.kind === 'board'
@@ -70,11 +91,25 @@ export function ConvHeader({
         {subtitle ? <p class="conv-sub">{subtitle}</p> : null}
       </div>
       {detail ? (
-        <a class="icon-button" href={`/search?c=${detail.id}`} aria-label={t('chat.searchHere')}>
-          <Icon name="search" size={22} />
-        </a>
+        <div class="conv-actions" ref={actions}>
+          <button
+            type="button"
+            class="icon-button conv-more"
+            aria-label={t('chat.conversationMore')}
+            aria-expanded={isMoreOpen ? 'true' : 'false'}
+            aria-controls={moreId}
+            onClick={() => setMoreOpen(!isMoreOpen)}
+          >
+            <Icon name="more" size={22} />
+          </button>
+          <div id={moreId} class={isMoreOpen ? 'conv-more-panel is-open' : 'conv-more-panel'}>
+            <a class="icon-button" href={`/search?c=${detail.id}`} aria-label={t('chat.searchHere')}>
+              <Icon name="search" size={22} />
+            </a>
+            <MuteButton conversationId={detail.id} />
+          </div>
+        </div>
       ) : null}
-      {detail ? <MuteButton conversationId={detail.id} /> : null}
       {detail && detail.kind !== 'board' ? (
         <button type="button" class="icon-button" aria-label={t('chat.peopleIn', { name: title })} onClick={onPeople}>
           <Icon name="users" size={22} />

@@ -4,7 +4,7 @@
  * (message-sheet.tsx: react, reply, copy, edit, delete) opens on tap, long press or the ⋯
  * button. Also the system lines (joined, renamed…).
  */
-import { useState } from 'preact/hooks'
+import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { formatTime } from '../../lib/format'
 import { t } from '../../lib/i18n'
 import { me } from '../../lib/session'
@@ -211,9 +211,7 @@ export function MessageItem({
             </p>
           ) : (
             <>
-              {message.body ? (
-                <Markdown text={message.body} surface="message" myUsername={me.value?.member.username} />
-              ) : null}
+              {message.body ? <MessageBody body={message.body} /> : null}
               <Attachments items={message.attachments} />
             </>
           )}
@@ -259,6 +257,45 @@ export function MessageItem({
       ) : null}
       {isHistoryOpen ? <EditHistoryDialog messageId={message.id} onClose={() => setHistoryOpen(false)} /> : null}
     </div>
+  )
+}
+
+/** Below these a body cannot be taller than the collapsed height, so it is not measured. */
+const LONG_BODY_CHARS = 700
+const LONG_BODY_LINES = 12
+
+/** The Markdown body; a very long one is cut to a few screens' worth with "Show more", so it does not bury the chat. */
+function MessageBody({ body }: { body: string }) {
+  const isCandidate = body.length > LONG_BODY_CHARS || body.split('\n').length > LONG_BODY_LINES
+  const [isExpanded, setExpanded] = useState(false)
+  const [isOverflowing, setOverflowing] = useState(isCandidate)
+  const box = useRef<HTMLDivElement>(null)
+  const bodyId = useId()
+  useLayoutEffect(() => {
+    const element = box.current
+    if (!element || !isCandidate || isExpanded) return
+    setOverflowing(element.scrollHeight > element.clientHeight + 8)
+  }, [body, isCandidate, isExpanded])
+  const markdown = <Markdown text={body} surface="message" myUsername={me.value?.member.username} />
+  if (!isCandidate) return markdown
+  const isCollapsed = isOverflowing && !isExpanded
+  return (
+    <>
+      <div id={bodyId} ref={box} class={isExpanded ? 'msg-body' : 'msg-body msg-body-collapsed'}>
+        {markdown}
+      </div>
+      {isOverflowing || isExpanded ? (
+        <button
+          type="button"
+          class="msg-show-more"
+          aria-expanded={isCollapsed ? 'false' : 'true'}
+          aria-controls={bodyId}
+          onClick={() => setExpanded(!isExpanded)}
+        >
+          {isExpanded ? t('chat.showLess') : t('chat.showMore')}
+        </button>
+      ) : null}
+    </>
   )
 }
 

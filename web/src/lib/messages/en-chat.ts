@@ -321,4 +321,16 @@ export const enChat = {
   'search.count_other': '{count} results',
   'search.infoPages': 'Info pages',
   'search.notice': 'Notice',
+
+  'chat.charactersLeft': '{count} characters left',
+  'chat.tooLong': 'Too long to send: {count} characters, {over} over the {max} limit. Shorten it or split it in two.',
+  'chat.showMore': 'Show more',
+  'chat.showLess': 'Show less',
+  'chat.conversationMore': 'More for this conversation',
+  'chat.fileTooLargeBefore': '{size}: too large to send, files can be at most {mb} MB.',
+  'chat.photoViewer': 'Photo {name}',
+  'chat.photoPosition': '{index} of {count}',
+  'chat.previousPhoto': 'Previous photo',
+  'chat.nextPhoto': 'Next photo',
+  'chat.closePhoto': 'Close photo',
 } as const
