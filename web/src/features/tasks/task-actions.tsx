@@ -369,6 +369,8 @@ function ReassignDialog({
 /** The checklist; the taker (or a dispatcher) ticks while the task is held. */
 export function Checklist({ task, onChanged }: { task: TaskView; onChanged: (task: TaskView) => void }) {
   const { busy, error, run } = useTaskAction(onChanged)
+  // A tick shows at once, while the server records it (and goes back if it refuses).
+  const [ticking, setTicking] = useState<{ id: number; isDone: boolean } | null>(null)
   const roles = rolesOf(task)
   const isHeld = task.state === 'taken' || task.state === 'started'
   const canTick = isHeld && (roles.isTaker || roles.isDispatcher)
@@ -383,11 +385,14 @@ export function Checklist({ task, onChanged }: { task: TaskView; onChanged: (tas
             <input
               id={`check-${task.id}-${item.id}`}
               type="checkbox"
-              checked={item.doneAt !== null}
+              checked={ticking?.id === item.id ? ticking.isDone : item.doneAt !== null}
               disabled={!canTick || busy !== null}
               onChange={(event) => {
                 const isDone = event.currentTarget.checked
-                void run(`check-${item.id}`, () => tasksApi.check(task.id, item.id, isDone))
+                setTicking({ id: item.id, isDone })
+                void run(`check-${item.id}`, () => tasksApi.check(task.id, item.id, isDone)).finally(() =>
+                  setTicking(null),
+                )
               }}
             />
             <label for={`check-${task.id}-${item.id}`}>
