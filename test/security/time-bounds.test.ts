@@ -13,6 +13,8 @@ const ABSURD = 9_000_000_000_000_000
 const YEAR_1900 = Date.UTC(1900, 0, 1)
 /** Names that hold a moment: `expiresAt`, `acknowledgeBy`, `until`, `from`, `to`… */
 const TIME_NAME = /(At|By|Until)$|^(until|from|to|since|before|after)$/
+/** Names that end like a time but hold a member's id (`GET /api/tasks?takenBy=12`). */
+const MEMBER_IDS = new Set(['takenBy'])
 
 interface Operation {
   parameters?: { in: string; name: string; required?: boolean; schema: JsonSchema & { maximum?: number } }[]
@@ -48,7 +50,7 @@ function numeric(schema: JsonSchema): JsonSchema & { maximum?: number } {
 }
 
 function isTimeField(name: string, schema: JsonSchema): boolean {
-  if (!isNumeric(schema)) return false
+  if (!isNumeric(schema) || MEMBER_IDS.has(name)) return false
   return TIME_NAME.test(name) || numeric(schema).maximum === LATEST_TIME
 }
 
