@@ -116,7 +116,10 @@ if (!isChromiumMissing(t)) {
     await context.setOffline(true)
     await page.reload()
     await page.getByRole('heading', { name: 'Board', exact: true }).first().waitFor({ timeout: 5000 })
-    t.notOk(await page.getByText('Backboard is not answering').isVisible(), 'the app opens offline from the cached shell')
+    t.notOk(
+      await page.getByText('Backboard is not answering').isVisible(),
+      'the app opens offline from the cached shell',
+    )
     await context.setOffline(false)
   })
 }
