@@ -195,6 +195,15 @@ bb_npm_build_config() {
 # Podman's Docker-compatible API on $BB_SOCKET, for testcontainers (DOCKER_HOST). Started
 # once and left running; it exits by itself after an hour without a client.
 bb_start_socket() {
+  # A service started from a checkout that has since been deleted answers pings but fails
+  # every build and run ("write child: broken pipe"): replace it.
+  local old
+  old=$(cat "$BB_RUN/service.pid" 2>/dev/null || true)
+  if [ -n "$old" ] && readlink "/proc/$old/cwd" 2>/dev/null | grep -q '(deleted)$'; then
+    bb_say "podman API on $BB_SOCKET runs in a deleted folder: restarting it"
+    kill "$old" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.2; done
+  fi
   if curl -sf --max-time 5 --unix-socket "$BB_SOCKET" http://d/_ping >/dev/null 2>&1; then
     bb_say "podman API already answering on $BB_SOCKET"
     return 0
@@ -202,8 +211,9 @@ bb_start_socket() {
   rm -f "$BB_SOCKET"
   bb_say "starting podman's API on $BB_SOCKET"
   # (9>&-: the service must not keep container-ci.sh's lock.)
-  setsid podman system service --time="${BB_SOCKET_IDLE:-3600}" "unix://$BB_SOCKET" \
-    >"$BB_STORE/service.log" 2>&1 </dev/null 9>&- &
+  # From /, so that removing this checkout cannot pull the folder from under it.
+  (cd / && exec setsid podman system service --time="${BB_SOCKET_IDLE:-3600}" "unix://$BB_SOCKET" \
+    >"$BB_STORE/service.log" 2>&1 </dev/null 9>&-) &
   echo $! >"$BB_RUN/service.pid"
   local _
   for _ in $(seq 1 50); do
