@@ -1,8 +1,6 @@
 import { Type } from 'typebox'
-import { Body, EpochMs } from '../shared/schemas'
+import { Body, EpochMs, Nullable } from '../shared/schemas'
 import type { MessageKinds } from './kinds'
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
 export const PersonRefSchema = Type.Object({ id: Type.Integer(), username: Type.String(), displayName: Type.String() })
 

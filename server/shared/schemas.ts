@@ -14,6 +14,10 @@ export const ErrorBody = Type.Object(
 
 export const Ok = Type.Object({ ok: Type.Literal(true) })
 
+/** A schema or null. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()])
+
 /** The first and last moments any time field accepts: 2000-01-01 and 2100-01-01, UTC. */
 export const EARLIEST_TIME = Date.UTC(2000, 0, 1)
 export const LATEST_TIME = Date.UTC(2100, 0, 1)

@@ -2,7 +2,7 @@
 import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
-import { Body, EpochMs, IdParams, Ok, withErrors } from '../shared/schemas'
+import { Body, EpochMs, IdParams, Nullable, Ok, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
 import { AttachmentInputSchema, ClientKey, MessageText, PersonRefSchema } from '../conversations/schemas'
 import type { RecurrenceRule } from './recurrence'
@@ -12,7 +12,6 @@ import * as reports from './reports'
 import { statsToCsv, taskStats } from './stats'
 
 const tags = ['tasks']
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('manager'), Type.Literal('staff')])
 const LocalDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A local date, YYYY-MM-DD' })
 

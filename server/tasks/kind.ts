@@ -6,6 +6,7 @@
  */
 import type { Kysely, Selectable } from 'kysely'
 import { Type } from 'typebox'
+import { Nullable } from '../shared/schemas'
 import type { DB, MessageTable } from '../db/schema'
 import type { PersonRef, TaskFields } from '../shared/events'
 import type { Clock } from '../shared/clock'
@@ -18,7 +19,8 @@ import { taskPushHooks } from './push'
 
 type MessageRow = Selectable<MessageTable>
 
-function parseList(json: string): string[] {
+/** A JSON list of strings as stored in a task's skills and roles ([] when it is not one). */
+export function parseList(json: string): string[] {
   try {
     const value = JSON.parse(json) as unknown
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
@@ -113,8 +115,6 @@ export function canSeePrivateDetails(viewer: Actor, task: Pick<TaskFields, 'take
 export function stripTask(task: TaskFields): TaskFields {
   return { ...task, privateDetails: null, revealedTo: [] }
 }
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
 /** A task's fields on the wire (`MessageView.task`). */
 export const TaskFieldsSchema = Type.Object({

@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
-import { Body, EpochMs, IdParams, withErrors } from '../shared/schemas'
+import { Body, EpochMs, IdParams, Nullable, withErrors } from '../shared/schemas'
 import { forbidden } from '../shared/errors'
 import { actorOf } from '../auth/access'
 import {
@@ -15,7 +15,6 @@ import { TaskFieldsSchema } from './kind'
 import * as tasks from './service'
 
 const tags = ['tasks']
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 const RoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('manager'), Type.Literal('staff')])
 const ModeSchema = Type.Union([Type.Literal('claim'), Type.Literal('pull')])
 const StateSchema = Type.Union([

@@ -18,7 +18,7 @@ import { assertBody, CLIENT_KEY_PATTERN, insertMessage } from '../conversations/
 import { selectConversation, selectMessageByClientKey } from '../conversations/repo'
 import { createChannel } from '../conversations/service'
 import { hydrateMessages } from '../conversations/views'
-import { canSeePrivateDetails } from './kind'
+import { canSeePrivateDetails, parseList } from './kind'
 import { compareQueued, ineligibility, MAX_PRIORITY } from './rules'
 import * as repo from './repo'
 
@@ -351,10 +351,6 @@ export async function candidateOf(db: Kysely<DB>, member: Member, now: number) {
     shift: shiftExpired ? ('on_shift' as const) : member.shift_status,
     activeLimit: profile?.active_limit ?? (await shopActiveLimit(db)),
   }
-}
-
-function parseList(json: string): string[] {
-  return JSON.parse(json) as string[]
 }
 
 function requirementOf(task: repo.TaskRow) {

@@ -1,12 +1,10 @@
 import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
-import { Body, Ok, withErrors } from '../shared/schemas'
+import { Body, Nullable, Ok, withErrors } from '../shared/schemas'
 import { forbidden } from '../shared/errors'
 import { actorOf } from '../auth/access'
 import type { Actor } from '../auth/actor'
 import type { TelegramService } from './service'
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
 const BotStatusSchema = Type.Object({
   isConfigured: Type.Boolean(),

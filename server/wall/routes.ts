@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { App } from '../shared/app-types'
 import { publicOrigin } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
-import { Body, IdParams, withErrors } from '../shared/schemas'
+import { Body, IdParams, Nullable, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
 import { setSessionCookie } from '../auth/cookies'
 import { SESSION_TTL_MS } from '../auth/service'
@@ -43,8 +43,6 @@ const DisplaySchema = Type.Object({
 })
 
 const DisplayPatch = Body({ showTasks: Type.Boolean() })
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
 /** A task as a wall shows it (wall/tasks.ts): no details, private or not. */
 const WallTaskSchema = Type.Object({
