@@ -3,6 +3,7 @@
  * task profiles, problem reports and the owners' stats. The server's schemas for these are
  * not exported, so the shapes are written out here.
  */
+import type { TaskStats } from '../../../../server/tasks/stats'
 import type { RecurrenceRule, Repeat } from '../../../../server/tasks/recurrence'
 import { query, request } from '../../lib/api'
 import type { AttachmentInput } from '../chat/chat-api'
@@ -89,31 +90,8 @@ export interface ReportedTask {
   state: string
 }
 
-export interface MemberStats {
-  member: { id: number; username: string; displayName: string }
-  taken: number
-  done: number
-  released: number
-  /** Taken but not started in time, so the queue took it back. */
-  returned: number
-  medianTakeMs: number | null
-  medianFinishMs: number | null
-}
-
-export interface QueueStats {
-  queue: { id: number; name: string }
-  backlog: number
-  oldestWaitingMs: number | null
-  created: number
-  done: number
-}
-
-export interface TaskStats {
-  from: number
-  to: number
-  members: MemberStats[]
-  queues: QueueStats[]
-}
+/** The stats answer, as the server's stats module declares it. */
+export type { MemberStats, QueueStats, TaskStats } from '../../../../server/tasks/stats'
 
 export interface StatsPeriod {
   from: number
