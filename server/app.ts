@@ -42,6 +42,10 @@ import { registerTaskKind } from './tasks/kind'
 import { registerTaskRoutes } from './tasks/routes'
 import { registerTaskAdminRoutes } from './tasks/admin-routes'
 import { registerTaskTelegram } from './tasks/telegram'
+import { registerCustomerKind } from './customers/kind'
+import { registerCustomerRoutes } from './customers/routes'
+import { registerCustomerTelegram } from './customers/telegram'
+import { eraseSolvedBefore, registerAnswererSync } from './customers/service'
 import { runTaskJobs } from './tasks/jobs'
 import { MessageKinds } from './conversations/kinds'
 import { runNoticeJobs } from './notices/service'
@@ -171,10 +175,11 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const hub = new Hub(db, buildVersion(options.webRoot ?? null))
   write.onCommit((events) => hub.publish(events))
   // Message kinds plug into conversations before anything reads or writes a message, in
-  // this order: notices, tasks (customer messages and cards join here).
+  // this order: notices, tasks, customer conversations (cards join here).
   const kinds = new MessageKinds()
   registerNoticeKind(kinds)
   registerTaskKind(kinds, clock)
+  registerCustomerKind(kinds)
   options.messageKinds?.(kinds)
   // Presence and the outbox need the context they are part of: they are plugged in next.
   const base: Omit<AppContext, 'presence' | 'outbox'> = {
@@ -257,6 +262,8 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerNoticeRoutes(app, ctx)
   registerTaskRoutes(app, ctx)
   registerTaskAdminRoutes(app, ctx)
+  registerCustomerRoutes(app, ctx)
+  registerAnswererSync(ctx)
   registerFileRoutes(app, ctx)
   registerWallRoutes(app, ctx)
   registerDirectoryRoutes(app, ctx)
@@ -275,6 +282,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const telegramRegistry = new TelegramRegistry()
   registerNoticeTelegram(telegramRegistry, ctx)
   registerTaskTelegram(telegramRegistry, ctx)
+  registerCustomerTelegram(telegramRegistry, ctx)
   options.telegramBehaviours?.(telegramRegistry)
   const telegram = new TelegramService(
     ctx,
@@ -300,6 +308,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   async function applyRetention(): Promise<void> {
     const shop = await db.selectFrom('shop').select('retention_days').executeTakeFirst()
     if (shop?.retention_days) await purgeMessagesBefore(ctx, clock.now() - shop.retention_days * 86_400_000)
+    await eraseSolvedBefore(ctx, clock.now())
     await deleteOrphanFiles(ctx)
     // A client further back than what is kept resyncs instead of replaying.
     await pruneEventLog(db, clock.now())

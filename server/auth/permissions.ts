@@ -7,6 +7,7 @@ export const PERMISSIONS = [
   'xero.read',
   'xero.write',
   'settings.manage',
+  'customers.answer',
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 

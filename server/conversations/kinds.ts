@@ -7,7 +7,7 @@
 import type { Kysely, Selectable } from 'kysely'
 import { Type, type TSchema } from 'typebox'
 import type { Actor } from '../auth/actor'
-import type { DB, MessageKind, MessageTable } from '../db/schema'
+import type { ConversationKind, ConversationTable, DB, Member, MessageKind, MessageTable } from '../db/schema'
 import type { MessageView, StoredEvent } from '../shared/events'
 import type { WriteContext } from '../shared/write'
 
@@ -104,12 +104,46 @@ export interface MessageKindSpec<F extends KindField = KindField> {
 }
 
 /**
+ * What a feature adds to every message in conversations of its own kind, whatever the
+ * message's kind (a customer conversation: which way each message went, internal notes,
+ * delivery to the customer). Registered like a message kind, from the feature's folder.
+ */
+export interface ConversationKindSpec<F extends KindField = KindField> {
+  conversationKind: ConversationKind
+  /** The view field it fills in; null on messages of other conversations. */
+  field: F
+  schema: TSchema
+  /**
+   * Loads the field for the rows that are in its conversations (it is handed rows from
+   * anywhere and leaves the others out), in a few queries for the whole batch.
+   */
+  hydrate(db: Kysely<DB>, rows: readonly MessageRow[]): Promise<Map<number, NonNullable<MessageView[F]>>>
+  /**
+   * Runs in the transaction that inserts a message into one of its conversations, before
+   * the message's event is built: `extra` is what the poster passed (`{ isInternal }` from
+   * the app). Throwing refuses the message.
+   */
+  onInserted?(
+    w: WriteContext,
+    row: MessageRow,
+    conversation: Selectable<ConversationTable>,
+    author: Member | null,
+    extra: Readonly<Record<string, unknown>>,
+  ): Promise<void>
+  /** The extra fields a post from the app may carry here (`isInternal`); others are refused. */
+  postFields?: readonly string[]
+  /** Pushes a stored event calls for (a customer's new message: to its assignee), like a message kind's. */
+  eventPushes?(w: WriteContext, event: StoredEvent): Promise<KindEventPush[]>
+}
+
+/**
  * The registry a buildApp creates and hands down as `ctx.kinds`. Kinds register before the
  * app serves anything; the other methods are what conversations (and push, and the Telegram
  * mirror) call.
  */
 export class MessageKinds {
   private readonly specs = new Map<MessageKind, MessageKindSpec>()
+  private readonly conversationKinds = new Map<ConversationKind, ConversationKindSpec>()
 
   /** Adds a kind; the same kind or the same view field twice is a startup error. */
   register<F extends KindField>(spec: MessageKindSpec<F>): void {
@@ -118,6 +152,19 @@ export class MessageKinds {
       if (other.field === spec.field) throw new Error(`view field "${spec.field}" is owned by kind "${other.kind}"`)
     }
     this.specs.set(spec.kind, spec as unknown as MessageKindSpec)
+  }
+
+  /** Adds what a conversation kind adds to its messages; the same kind or field twice is a startup error. */
+  registerConversationKind<F extends KindField>(spec: ConversationKindSpec<F>): void {
+    if (this.conversationKinds.has(spec.conversationKind))
+      throw new Error(`conversation kind "${spec.conversationKind}" is registered twice`)
+    const owners = [...this.specs.values(), ...this.conversationKinds.values()]
+    if (owners.some((other) => other.field === spec.field)) throw new Error(`view field "${spec.field}" is owned twice`)
+    this.conversationKinds.set(spec.conversationKind, spec as unknown as ConversationKindSpec)
+  }
+
+  conversationKind(kind: ConversationKind): ConversationKindSpec | undefined {
+    return this.conversationKinds.get(kind)
   }
 
   get(kind: MessageKind): MessageKindSpec | undefined {
@@ -130,7 +177,7 @@ export class MessageKinds {
 
   /** Every registered field as null: the view of a message of no (or another) kind. */
   emptyFields(): Partial<MessageView> {
-    return Object.fromEntries(this.all().map((spec) => [spec.field, null]))
+    return Object.fromEntries([...this.all(), ...this.conversationKinds.values()].map((spec) => [spec.field, null]))
   }
 
   /**
@@ -155,6 +202,10 @@ export class MessageKinds {
         }
       }),
     )
+    for (const spec of this.conversationKinds.values()) {
+      const values = await spec.hydrate(db, rows)
+      for (const [id, value] of values) fields.set(id, { ...fields.get(id), [spec.field]: value })
+    }
     return fields
   }
 
@@ -165,7 +216,8 @@ export class MessageKinds {
   /** Each registered kind's view field as it appears on the wire: its schema, or null. */
   viewFieldSchemas(): Record<string, TSchema> {
     const fields: Record<string, TSchema> = {}
-    for (const spec of this.specs.values()) fields[spec.field] = Type.Union([spec.schema, Type.Null()])
+    for (const spec of [...this.specs.values(), ...this.conversationKinds.values()])
+      fields[spec.field] = Type.Union([spec.schema, Type.Null()])
     return fields
   }
 
@@ -176,7 +228,8 @@ export class MessageKinds {
   /** Every kind's pushes for one stored event (none for most events). */
   async eventPushes(w: WriteContext, event: StoredEvent): Promise<KindEventPush[]> {
     const pushes: KindEventPush[] = []
-    for (const spec of this.specs.values()) if (spec.eventPushes) pushes.push(...(await spec.eventPushes(w, event)))
+    for (const spec of [...this.specs.values(), ...this.conversationKinds.values()])
+      if (spec.eventPushes) pushes.push(...(await spec.eventPushes(w, event)))
     return pushes
   }
 

@@ -45,6 +45,8 @@ export interface NewMessageSpec {
   guestName?: string | null | undefined
   /** Runs after the message row exists and before its event is built (e.g. a notice row). */
   beforeEmit?: (messageId: number) => Promise<void>
+  /** Handed to the conversation kind's `onInserted` (a customer reply's `isInternal`). */
+  extra?: Readonly<Record<string, unknown>> | undefined
 }
 
 async function resolveMentions(
@@ -120,6 +122,9 @@ export async function insertMessage(ctx: AppContext, w: WriteContext, spec: NewM
     if (spec.author) await repo.setReadPosition(w.trx, spec.conversation.id, spec.author.id, row.id, w.now)
   }
   if (spec.beforeEmit) await spec.beforeEmit(row.id)
+  await ctx.kinds
+    .conversationKind(spec.conversation.kind)
+    ?.onInserted?.(w, row, spec.conversation, spec.author, spec.extra ?? {})
   const [view] = (await hydrateMessages(ctx.kinds, w.trx, [row], {
     isNew: true,
     mentionIds: new Map([[row.id, mentionIds]]),
@@ -143,6 +148,8 @@ export interface SendInput {
   clientKey: string
   replyToId?: number | undefined
   attachments?: AttachmentInput[] | undefined
+  /** An internal note, never sent outside (customer conversations only). */
+  isInternal?: boolean | undefined
 }
 
 export interface SendResult {
@@ -175,6 +182,10 @@ export async function sendMessage(
     }
     const conversation = await requireReadable(w.trx, actor, conversationId)
     assertCanPost(actor, conversation, input.replyToId !== undefined)
+    const postFields = ctx.kinds.conversationKind(conversation.kind)?.postFields ?? []
+    if (input.isInternal !== undefined && !postFields.includes('isInternal')) {
+      throw badRequest('internal_not_supported', 'Internal notes are for customer conversations only.')
+    }
     if (input.replyToId !== undefined) await requireReplyTarget(w, conversationId, input.replyToId)
     const attachments = await prepareAttachments(w, actor, input.attachments ?? [])
     const message = await insertMessage(ctx, w, {
@@ -186,6 +197,7 @@ export async function sendMessage(
       clientKey: input.clientKey,
       attachments,
       originChatId,
+      extra: input.isInternal === undefined ? undefined : { isInternal: input.isInternal },
     })
     return { message, isNew: true }
   })

@@ -22,8 +22,9 @@ export function insertConversation(
     topic: string
     is_private: number
     direct_key: string | null
-    created_by: number
+    created_by: number | null
     created_at: number
+    status?: 'open' | 'waiting' | 'solved' | null
   },
 ) {
   return db.insertInto('conversation').values(row).returningAll().executeTakeFirstOrThrow()
@@ -32,7 +33,13 @@ export function insertConversation(
 export async function updateConversation(
   db: Kysely<DB>,
   id: number,
-  patch: { name?: string; topic?: string; archived_at?: number | null },
+  patch: {
+    name?: string
+    topic?: string
+    archived_at?: number | null
+    status?: 'open' | 'waiting' | 'solved' | null
+    assignee_id?: number | null
+  },
 ): Promise<void> {
   await db.updateTable('conversation').set(patch).where('id', '=', id).execute()
 }

@@ -8,6 +8,7 @@ export const ConversationKindSchema = Type.Union([
   Type.Literal('board'),
   Type.Literal('channel'),
   Type.Literal('direct'),
+  Type.Literal('customer'),
 ])
 
 const conversationFields = {
@@ -23,6 +24,10 @@ const conversationFields = {
   lastMessageAt: Nullable(Type.Number()),
   memberCount: Type.Integer(),
   members: Type.Array(PersonRefSchema),
+  /** A customer conversation's status; null for every other kind. */
+  status: Nullable(Type.Union([Type.Literal('open'), Type.Literal('waiting'), Type.Literal('solved')])),
+  /** Who answers a customer conversation; null when nobody is. */
+  assigneeId: Nullable(Type.Integer()),
 }
 
 export const ConversationSchema = Type.Object(conversationFields)
@@ -170,6 +175,8 @@ export const SendBody = Body({
   clientKey: ClientKey,
   replyToId: Type.Optional(Type.Integer({ minimum: 1 })),
   attachments: Type.Optional(Type.Array(AttachmentInputSchema, { maxItems: 10 })),
+  /** In a customer conversation: a note for colleagues, never sent to the customer. */
+  isInternal: Type.Optional(Type.Boolean()),
 })
 
 export const EditBody = Body({ body: MessageText })

@@ -4,7 +4,7 @@
  * announced as events and as system lines in the conversation.
  */
 import type { Kysely } from 'kysely'
-import type { DB } from '../db/schema'
+import type { ConversationKind, DB } from '../db/schema'
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
 import { badRequest, conflict, forbidden } from '../shared/errors'
@@ -324,4 +324,79 @@ export async function removeFromChannel(ctx: AppContext, actor: Actor, id: numbe
     await assertCanManage(w.trx, actor, row)
     await removeMember(ctx, w, actor, row, memberId)
   })
+}
+
+/**
+ * Conversations of a kind another feature owns (a customer's): the feature decides who is
+ * in them and what they are called; these keep the rows, the membership index and the
+ * clients in step, without system lines.
+ */
+export async function insertOwnedConversation(
+  w: WriteContext,
+  input: { kind: ConversationKind; name: string; topic?: string; memberIds: readonly number[]; status?: 'open' },
+): Promise<ConversationRow> {
+  const row = await repo.insertConversation(w.trx, {
+    kind: input.kind,
+    name: input.name,
+    topic: input.topic ?? '',
+    is_private: 1,
+    direct_key: null,
+    created_by: null,
+    created_at: w.now,
+    status: input.status ?? null,
+  })
+  const memberIds = await repo.insertMemberships(w.trx, row.id, input.memberIds, w.now)
+  w.emit(
+    'conversation.created',
+    { kind: 'conversation', id: row.id },
+    {
+      conversation: await conversationView(w.trx, row),
+      memberIds,
+    },
+  )
+  return row
+}
+
+/** Puts a member in or out of a feature's conversation; false when nothing changed. */
+export async function setOwnedMembership(
+  w: WriteContext,
+  conversationId: number,
+  memberId: number,
+  isMember: boolean,
+): Promise<boolean> {
+  const data = { conversationId, memberId }
+  if (isMember) {
+    const added = await repo.insertMemberships(w.trx, conversationId, [memberId], w.now)
+    if (added.length === 0) return false
+    w.emit('conversation.member_added', { kind: 'conversation', id: conversationId }, data)
+    // The member's own list learns of the conversation.
+    const row = await repo.selectConversation(w.trx, conversationId)
+    if (row) {
+      w.emit(
+        'conversation.created',
+        { kind: 'member', id: memberId },
+        {
+          conversation: await conversationView(w.trx, row),
+          memberIds: [memberId],
+        },
+      )
+    }
+    return true
+  }
+  if (!(await repo.deleteMembership(w.trx, conversationId, memberId))) return false
+  w.emit('conversation.member_removed', { kind: 'conversation', id: conversationId }, data)
+  w.emit('conversation.member_removed', { kind: 'member', id: memberId }, data)
+  return true
+}
+
+/** Changes a feature's conversation (its name, status, assignee) and tells its members. */
+export async function updateOwnedConversation(
+  w: WriteContext,
+  id: number,
+  patch: { name?: string; status?: 'open' | 'waiting' | 'solved'; assignee_id?: number | null },
+): Promise<ConversationView> {
+  await repo.updateConversation(w.trx, id, patch)
+  const row = await repo.selectConversation(w.trx, id)
+  if (!row) throw badRequest('conversation_not_found', 'No such conversation.')
+  return emitUpdated(w, row)
 }

@@ -168,6 +168,8 @@ export async function conversationViews(db: Kysely<DB>, rows: readonly Conversat
     lastMessageAt: row.last_message_at,
     memberCount: counts.get(row.id) ?? 0,
     members: directMembers.get(row.id) ?? [],
+    status: row.status,
+    assigneeId: row.assignee_id,
   }))
 }
 

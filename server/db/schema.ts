@@ -24,11 +24,20 @@ import type {
   TaskScheduleTable,
   TaskTable,
 } from './schema-tasks'
+import type {
+  CustomerMessageTable,
+  CustomerParticipantTable,
+  CustomerSettingsTable,
+  CustomerTable,
+  CustomerTaskTable,
+  CustomerUsageTable,
+} from './schema-customers'
 
 // The tables of deliveries to the outside world, secrets, push and Telegram are declared in
 // schema-outside.ts; everything is importable from here.
 export type * from './schema-outside'
 export type * from './schema-tasks'
+export type * from './schema-customers'
 
 export type Role = 'owner' | 'manager' | 'staff' | 'display'
 export type MemberStatus = 'pending' | 'active' | 'deactivated'
@@ -47,6 +56,7 @@ export interface ShopTable {
   retention_days: number | null
   push_contact: Generated<string>
   task_active_limit: Generated<number>
+  customers_enabled: Generated<number>
 }
 
 export interface MemberTable {
@@ -180,6 +190,12 @@ export interface DB {
   task_follower: TaskFollowerTable
   task_reveal: TaskRevealTable
   task_profile: TaskProfileTable
+  customer_settings: CustomerSettingsTable
+  customer: CustomerTable
+  customer_message: CustomerMessageTable
+  customer_participant: CustomerParticipantTable
+  customer_usage: CustomerUsageTable
+  customer_task: CustomerTaskTable
 }
 
 export type Member = Selectable<MemberTable>
@@ -191,7 +207,7 @@ export type Shop = Selectable<ShopTable>
 
 // Conversations (board, channels, direct), messages, notices, files.
 
-export type ConversationKind = 'board' | 'channel' | 'direct'
+export type ConversationKind = 'board' | 'channel' | 'direct' | 'customer'
 export type MessageKind = 'text' | 'notice' | 'system' | 'task' | 'card'
 export type ShiftStatus = 'on_shift' | 'off_shift' | 'away'
 
@@ -207,6 +223,10 @@ export interface ConversationTable {
   archived_at: number | null
   last_message_id: Generated<number>
   last_message_at: number | null
+  /** A customer conversation's status; null for the others. */
+  status: 'open' | 'waiting' | 'solved' | null
+  /** Who answers a customer conversation; null when nobody is assigned. */
+  assignee_id: number | null
 }
 
 export interface ConversationMemberTable {

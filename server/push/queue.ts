@@ -67,8 +67,12 @@ export class PushQueue {
   async queueFor(w: WriteContext, events: StoredEvent[]): Promise<void> {
     if (!this.hasSubscriptions()) return
     for (const event of events) {
-      if (event.type === 'message.created') await this.queueMessage(w, event as StoredEvent<'message.created'>)
-      else if (event.type === 'notice.reminder') await this.queueReminder(w, event as StoredEvent<'notice.reminder'>)
+      if (event.type === 'message.created') {
+        await this.queueMessage(w, event as StoredEvent<'message.created'>)
+        // A message with no author (a customer's) may still concern someone: its kind says whom.
+        if (!(event as StoredEvent<'message.created'>).data.message.author)
+          await this.queueKindPushes(w, event, await this.ctx.kinds.eventPushes(w, event))
+      } else if (event.type === 'notice.reminder') await this.queueReminder(w, event as StoredEvent<'notice.reminder'>)
       else await this.queueKindPushes(w, event, await this.ctx.kinds.eventPushes(w, event))
     }
   }

@@ -15,6 +15,8 @@ const SettingsSchema = Type.Object({
   wallShowJoinQr: Type.Boolean(),
   retentionDays: Type.Union([Type.Integer(), Type.Null()]),
   pushContact: Type.String(),
+  /** Customers may write to the shop's Telegram bot. */
+  customersEnabled: Type.Boolean(),
 })
 
 const SettingsBody = Body({
@@ -27,6 +29,7 @@ const SettingsBody = Body({
   wallShowJoinQr: Type.Optional(Type.Boolean()),
   retentionDays: Type.Optional(Type.Union([Type.Integer({ minimum: 30, maximum: 36_500 }), Type.Null()])),
   pushContact: Type.Optional(Type.String({ maxLength: 200 })),
+  customersEnabled: Type.Optional(Type.Boolean()),
 })
 
 function withoutJoinCode({ joinCode: _joinCode, ...settings }: ShopSettingsView) {

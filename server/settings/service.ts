@@ -27,6 +27,8 @@ export interface ShopView {
   retentionDays: number | null
   /** Contact for push services (an email address or https URL), sent with every push. */
   pushContact: string
+  /** Customers may write to the shop's Telegram bot (off until the owner turns it on). */
+  customersEnabled: boolean
 }
 
 export interface ShopSettingsView extends ShopView {
@@ -63,6 +65,7 @@ function toView(row: NonNullable<Awaited<ReturnType<typeof selectShop>>>): ShopS
     wallShowJoinQr: row.wall_show_join_qr === 1,
     retentionDays: row.retention_days,
     pushContact: row.push_contact,
+    customersEnabled: row.customers_enabled === 1,
     joinCode: row.join_code,
   }
 }
@@ -104,6 +107,7 @@ const FIELDS: {
   reminderIntervalMinutes: { column: 'reminder_interval_minutes', toDb: (value) => value },
   wallShowJoinQr: { column: 'wall_show_join_qr', toDb: (value) => (value ? 1 : 0) },
   retentionDays: { column: 'retention_days', toDb: (value) => value },
+  customersEnabled: { column: 'customers_enabled', toDb: (value) => (value ? 1 : 0) },
   pushContact: {
     column: 'push_contact',
     toDb: (value) => value.trim(),

@@ -26,7 +26,7 @@ export interface PersonRef {
 
 export interface ConversationView {
   id: number
-  kind: 'board' | 'channel' | 'direct'
+  kind: 'board' | 'channel' | 'direct' | 'customer'
   name: string
   topic: string
   isPrivate: boolean
@@ -38,6 +38,10 @@ export interface ConversationView {
   memberCount: number
   /** For direct conversations: who is in it. */
   members: PersonRef[]
+  /** A customer conversation's status; null for every other kind. */
+  status: 'open' | 'waiting' | 'solved' | null
+  /** Who answers a customer conversation; null when nobody is (and on other kinds). */
+  assigneeId: number | null
 }
 
 export interface AttachmentView {
@@ -144,6 +148,25 @@ export type TaskAction =
   | 'checked'
   | 'updated'
 
+/** What a message in a customer conversation adds: which way it went and how far it got. */
+export interface CustomerMessageFields {
+  /** `in` from the customer, `out` from staff (a reply, or an internal note). */
+  direction: 'in' | 'out'
+  /** A staff note that never goes to the customer. */
+  isInternal: boolean
+  /** A reply's delivery to the customer: queued, sent, failed; null for the rest. */
+  delivery: 'queued' | 'sent' | 'failed' | null
+  deliveryError: string | null
+  /** The request it belongs to (a new one starts after the shop's quiet period). */
+  episode: number
+  /** Came in over the customer's rate limit: stored, nobody was notified. */
+  isThrottled: boolean
+  /** What the customer sent that could not be taken in (a file over 20 MB). */
+  notReceived: string | null
+  /** The customer's name (on their own messages). */
+  customerName: string
+}
+
 export interface MessageView {
   id: number
   conversationId: number
@@ -162,6 +185,7 @@ export interface MessageView {
   mentionIds: number[]
   notice: NoticeView | null
   task: TaskFields | null
+  customer: CustomerMessageFields | null
   system: { action: string; actorName: string; detail: string } | null
   /** Someone outside the staff, writing in a linked Telegram group (author is then null). */
   guest: { name: string } | null
@@ -204,6 +228,20 @@ export interface EventMap {
     memberId: number | null
     title: string
     version: number
+  }
+  /** A customer conversation's status, assignee, tags, block or reach changed (to its conversation). */
+  'customer.changed': {
+    conversationId: number
+    status: 'open' | 'waiting' | 'solved'
+    assigneeId: number | null
+    by: PersonRef | null
+  }
+  /** A reply to a customer was sent, or failed (to its conversation). */
+  'customer.delivery': {
+    conversationId: number
+    messageId: number
+    delivery: 'queued' | 'sent' | 'failed'
+    deliveryError: string | null
   }
   /** An open task waited too long (to managers). */
   'task.escalated': { taskId: number; conversationId: number; title: string; waitingMs: number }

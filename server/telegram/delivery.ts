@@ -8,7 +8,7 @@ import type TelegramBotType from 'node-telegram-bot-api'
 import type { DeliveryResult, OutboxItem } from '../shared/ports'
 import type { Bridge } from './bridge'
 import { classify } from './client'
-import type { MessageParts } from './message-parts'
+import { partsOf, type MessageParts } from './message-parts'
 import { TELEGRAM_CHANNEL, type TelegramPayload } from './mirror'
 import { CAPTION_LIMIT, MESSAGE_LIMIT, compose, visibleLength } from './render'
 import { Deferred, type ChatSender, type Part } from './sender'
@@ -53,11 +53,69 @@ export class Delivery {
         case 'acked':
           await this.deliverSettled(payload.messageId, payload.memberId)
           return { kind: 'done' }
+        case 'out':
+          return await this.sender.inChatOrder(payload.chatId, () => this.deliverOut(item, payload))
       }
     } catch (error) {
       if (error instanceof Deferred) return { kind: 'defer', untilMs: error.untilMs }
-      return this.sender.failed(error, 'chatId' in payload ? payload.chatId : null)
+      const result = this.sender.failed(error, 'chatId' in payload ? payload.chatId : null)
+      if (payload.op === 'out' && result.kind === 'dead') {
+        // Refused for good: the feature marks it failed (and a chat that blocked the bot unreachable).
+        const outbound = this.bridge.registry.outbound(payload.name)
+        const reason = classify(error).kind === 'forbidden' ? 'blocked' : 'refused'
+        await outbound?.failed(payload, reason, result.error).catch((failure: unknown) => {
+          this.ctx.log.error({ error: String(failure) }, 'recording a failed delivery failed')
+        })
+      }
+      return result
     }
+  }
+
+  /** A delivery its feature renders (a reply to a customer): each part once, then the feature is told. */
+  private async deliverOut(
+    item: OutboxItem,
+    payload: Extract<TelegramPayload, { op: 'out' }>,
+  ): Promise<DeliveryResult> {
+    const held = this.sender.heldUntil(payload.chatId)
+    if (held > this.ctx.clock.now()) return { kind: 'defer', untilMs: held }
+    const outbound = this.bridge.registry.outbound(payload.name)
+    const parts = outbound
+      ? await outbound.render(payload, (header, body, attachments) => partsOf(header, body, [], attachments))
+      : null
+    if (!outbound || !parts) return { kind: 'done' }
+    const sentRows = await this.ctx.db
+      .selectFrom('telegram_sent')
+      .select(['part', 'telegram_message_id'])
+      .where('chat_id', '=', payload.chatId)
+      .where('part', 'like', `${item.id}:%`)
+      .execute()
+    const sent = new Map(sentRows.map((row) => [row.part, row.telegram_message_id]))
+    const ids: number[] = []
+    for (const part of parts) {
+      const key = `${item.id}:out:${part.key}`
+      const already = sent.get(key)
+      if (already !== undefined) {
+        ids.push(already)
+        continue
+      }
+      const telegramMessageId = await this.sender.sendPart(payload.chatId, false, part)
+      ids.push(telegramMessageId)
+      await this.ctx.db
+        .insertInto('telegram_sent')
+        .values({
+          chat_id: payload.chatId,
+          telegram_message_id: telegramMessageId,
+          message_id: payload.messageId,
+          conversation_id: payload.conversationId,
+          member_id: null,
+          part: key,
+          created_at: this.ctx.clock.now(),
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
+    }
+    await outbound.delivered(payload, ids)
+    return { kind: 'done' }
   }
 
   private async deliverToChat(

@@ -159,6 +159,7 @@ export class Groups {
         message,
         isGroup: true,
         repliedTo: isReplyToMirrored && replyToId !== undefined ? { messageId: replyToId, conversationId } : null,
+        target: conversationId,
         updateId: update.update_id,
         content: contentOnce,
       })

@@ -81,7 +81,13 @@ export async function contentOf(
   return { body, attachments }
 }
 
-async function download(bridge: Bridge, telegramFileId: string, name: string, uploaderId: number | null) {
+/** Fetches one Telegram file and stores it like an upload; AppError 413 over what a bot may fetch. */
+export async function download(
+  bridge: Bridge,
+  telegramFileId: string,
+  name: string,
+  uploaderId: number | null,
+): Promise<number> {
   const api = bridge.clients?.api
   if (!api) throw new Error('no Telegram bot is connected')
   let link: string

@@ -94,7 +94,9 @@ export class MessageParts {
     }
     const link = appUrl ? `${appUrl}${own?.appPath ?? `/chat/${conversation.id}?at=${row.id}`}` : null
     let header: string
+    const conversationMirror = this.bridge.registry.conversationMirror(conversation.kind)
     if (own?.header !== undefined) header = own.header
+    else if (conversationMirror) header = conversationMirror.header(view, conversation)
     else if (payload.isGroup) header = `<b>${escapeHtml(who)}</b>`
     else if (conversation.kind === 'direct') header = `<b>${escapeHtml(who)}</b> <i>· direct message</i>`
     else if (conversation.kind === 'board') header = `<b>${escapeHtml(who)}</b> <i>on the Board</i>`
@@ -114,11 +116,16 @@ export class MessageParts {
 }
 
 /** The text (as a caption when it fits one), then each file and location. */
-function partsOf(header: string, body: string, keyboard: Keyboard, attachments: readonly AttachmentView[]): Part[] {
+export function partsOf(
+  header: string,
+  body: string,
+  keyboard: Keyboard,
+  attachments: readonly AttachmentView[],
+): Part[] {
   const files = attachments.filter((a) => a.fileId !== null)
   const locations = attachments.filter((a) => a.kind === 'location')
   const parts: Part[] = []
-  const full = `${header}\n${escapeHtml(body)}`
+  const full = header ? `${header}\n${escapeHtml(body)}` : escapeHtml(body)
   const mainKeyboard = keyboard.length ? keyboard : null
   const first = files[0]
   if (first && visibleLength(full) <= CAPTION_LIMIT && (first.size ?? 0) <= UPLOAD_LIMIT) {

@@ -7,7 +7,7 @@ import type { StoredEvent } from '../shared/events'
 import type { WriteContext } from '../shared/write'
 import { appUrlOf, type Bridge } from './bridge'
 import type { TgChat } from './client'
-import type { Keyboard, MirrorQueue, MirrorSend, Step } from './registry'
+import type { Keyboard, MirrorQueue, MirrorSend, OutboundSend, Step } from './registry'
 
 export const TELEGRAM_CHANNEL = 'telegram'
 const MIRROR_TTL_MS = 3 * 86_400_000
@@ -20,6 +20,8 @@ export type TelegramPayload =
   | { op: 'delete'; messageId: number }
   /** The member's buttons on a mirrored message are settled (named when notices were the only kind). */
   | { op: 'acked'; messageId: number; memberId: number }
+  /** A delivery a feature renders itself (a reply to a customer). */
+  | ({ op: 'out' } & OutboundSend)
 
 export type SendPayload = Extract<TelegramPayload, { op: 'send' }>
 
@@ -67,6 +69,15 @@ export class Mirror implements MirrorQueue {
       channel: TELEGRAM_CHANNEL,
       idempotencyKey: `tg:${key}`,
       payload: { op: 'send', ...send } satisfies TelegramPayload,
+      expiresAt: w.now + ttlMs,
+    })
+  }
+
+  async sendOut(w: WriteContext, key: string, send: OutboundSend, ttlMs = MIRROR_TTL_MS): Promise<void> {
+    await w.enqueue({
+      channel: TELEGRAM_CHANNEL,
+      idempotencyKey: `tg:out:${key}`,
+      payload: { op: 'out', ...send } satisfies TelegramPayload,
       expiresAt: w.now + ttlMs,
     })
   }
@@ -147,6 +158,7 @@ export class Mirror implements MirrorQueue {
         default:
           for (const renderer of this.bridge.registry.allMirrors()) await renderer.onEvent?.(w, event, this)
       }
+      for (const own of this.bridge.registry.allConversationMirrors()) await own.onEvent?.(w, event, this)
     }
   }
 
@@ -210,12 +222,16 @@ export class Mirror implements MirrorQueue {
         reason: 'group',
       })
     }
-    // A kind may send to everyone in the conversation (a notice on the board); otherwise
-    // direct messages go to the other members, and elsewhere only mentions go.
+    // A kind may send to everyone in the conversation (a notice on the board); a kind of
+    // conversation may name its own recipients (a customer's: the assignee, or those on
+    // duty); otherwise direct messages go to the other members, and elsewhere only mentions go.
     const renderer = this.bridge.registry.mirror(message.kind)
-    const audience = renderer?.audience?.(message, conversation) ?? null
+    const own = this.bridge.registry.conversationMirror(conversation.kind)
+    const audience = renderer?.audience?.(message, conversation) ?? (own ? 'direct' : null)
+    const named = own ? [...new Set([...(await own.recipients(w, message)), ...message.mentionIds])] : null
     const targets =
-      audience !== null || conversation.kind === 'direct' ? null : message.mentionIds.length ? message.mentionIds : []
+      named ??
+      (audience !== null || conversation.kind === 'direct' ? null : message.mentionIds.length ? message.mentionIds : [])
     if (targets !== null && targets.length === 0) return
     const isUrgent = renderer?.isUrgent?.(message) === true
     for (const row of await this.linkedRecipients(w, targets, conversation.id)) {

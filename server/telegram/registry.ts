@@ -15,7 +15,7 @@ import type { AppContext } from '../shared/context'
 import type { AttachmentView, MessageView, StoredEvent } from '../shared/events'
 import type { WriteContext } from '../shared/write'
 import type { Selectable } from 'kysely'
-import type { TgMessage } from './client'
+import type { TgMessage, TgUser } from './client'
 
 export type Keyboard = TelegramBotType.InlineKeyboardButton[][]
 
@@ -42,8 +42,32 @@ export interface MirrorSend {
   reason: string
 }
 
+/** One Telegram message of something sent: its text, one file, or a location. */
+export interface Part {
+  key: string
+  kind: 'text' | 'photo' | 'video' | 'voice' | 'audio' | 'document' | 'location'
+  html?: string
+  fileId?: number
+  location?: { latitude: number; longitude: number }
+  keyboard?: Keyboard | null
+}
+
+/** A delivery a feature renders itself (a reply to a customer), queued with `MirrorQueue.sendOut`. */
+export interface OutboundSend {
+  /** The registered outbound's name. */
+  name: string
+  chatId: number
+  /** What its renderer needs (JSON). */
+  data: unknown
+  /** The app message it carries (its Telegram copies are recorded against it), or null. */
+  messageId: number | null
+  conversationId: number | null
+}
+
 /** The mirror's queue, as features see it: all of it runs inside a write. */
 export interface MirrorQueue {
+  /** Queues a delivery rendered by a registered outbound, once per `key`. */
+  sendOut(w: WriteContext, key: string, send: OutboundSend, ttlMs?: number): Promise<void>
   /** Queues one message for one chat under `key` (an idempotency key: once per key). */
   send(w: WriteContext, key: string, send: MirrorSend, ttlMs?: number): Promise<void>
   /** Queues a bot message (HTML) to a chat, once per `key`. */
@@ -206,6 +230,8 @@ export interface InboundInput {
   repliedTo: RepliedTo | null
   /** What `awaitNext` stored for this handler when this is the message it waited for; undefined otherwise. */
   awaited: unknown
+  /** The conversation the message would be posted in (the replied-to one, else the last mirrored here), or null. */
+  target: number | null
   updateId: number
   services(w: WriteContext): AppContext
   /** The message's text and files (fetched and stored now), or why they cannot be taken. */
@@ -272,11 +298,90 @@ export interface MirrorRenderer {
   onEvent?(w: WriteContext, event: StoredEvent, mirror: MirrorQueue): Promise<void>
 }
 
+/** What the bridge passes the handler of someone who is not linked staff, writing to the bot in private. */
+export interface StrangerInput {
+  message: TgMessage
+  from: TgUser
+  /** An edit of a message they sent earlier. */
+  isEdit: boolean
+  /** `/start <payload>`: the payload ('' for a bare /start); null for any other message. */
+  startPayload: string | null
+  updateId: number
+  services(w: WriteContext): AppContext
+  /** A step that answers in their chat. */
+  reply(html: string, keyboard?: Keyboard | null): Step
+  /**
+   * Fetches one file the message carries (through getFile) and stores it with no uploader;
+   * throws AppError 413 `file_too_large` over the 20 MB a bot may fetch.
+   */
+  download(telegramFileId: string, name: string): Promise<number>
+  /** The app message the one they reply to carried (a reply the bot sent them), or null. */
+  repliedTo: RepliedTo | null
+  mirror: MirrorQueue
+}
+
+/** A button press by someone who is not linked staff, on a button a stranger handler put on its own message. */
+export interface StrangerButtonInput {
+  query: TelegramBotType.CallbackQuery
+  /** The callback data after the handler's prefix and the colon. */
+  payload: string
+  updateId: number
+  services(w: WriteContext): AppContext
+  answer(text: string, isAlert?: boolean): () => Promise<void>
+  mirror: MirrorQueue
+}
+
+/**
+ * Takes private messages from people who are not linked staff (customers writing to the
+ * shop's bot). Null leaves the message to the bridge's polite refusal.
+ */
+export interface StrangerHandler {
+  name: string
+  handle(input: StrangerInput): Promise<Plan | null>
+  /** Presses of callback data `<buttonPrefix>:<payload>` by anyone. */
+  buttonPrefix?: string
+  handleButton?(input: StrangerButtonInput): Promise<Plan>
+}
+
+/** How a registered outbound delivery is rendered and what happens once it is sent or refused. */
+export interface Outbound {
+  name: string
+  /**
+   * The parts to send now, or null when it should no longer go. `partsOf` lays out text and
+   * files the way the mirror does (the text as a caption when it fits, then each file).
+   */
+  render(
+    send: OutboundSend,
+    partsOf: (headerHtml: string, body: string, attachments: readonly AttachmentView[]) => Part[],
+  ): Promise<Part[] | null>
+  /** Every part went: the Telegram message ids, in order. */
+  delivered(send: OutboundSend, telegramMessageIds: number[]): Promise<void>
+  /** Telegram refused it for good: `blocked` when the chat blocked the bot (403). */
+  failed(send: OutboundSend, reason: 'blocked' | 'refused', error: string): Promise<void>
+}
+
+/**
+ * How new messages in conversations of one kind reach linked staff in Telegram (a customer
+ * conversation: its assignee, or those on duty), instead of the usual direct-and-mentions rule.
+ */
+export interface ConversationMirror {
+  conversationKind: string
+  /** Who gets a new message now (the bridge still applies their mirror setting, mutes and the away rule). */
+  recipients(w: WriteContext, view: MessageView): Promise<number[]>
+  /** The header over a mirrored message (HTML). */
+  header(view: MessageView, conversation: { id: number; name: string }): string
+  /** Every stored event, in the transaction that stored it (a new reply to queue for the customer). */
+  onEvent?(w: WriteContext, event: StoredEvent, mirror: MirrorQueue): Promise<void>
+}
+
 export class TelegramRegistry {
   private readonly commands = new Map<string, TelegramCommand>()
   private readonly buttons = new Map<string, TelegramButton>()
   private readonly mirrors = new Map<string, MirrorRenderer>()
   private readonly inbound = new Map<string, InboundHandler>()
+  private readonly outbounds = new Map<string, Outbound>()
+  private readonly conversationMirrors = new Map<string, ConversationMirror>()
+  private strangers: StrangerHandler | null = null
 
   /** Adds a command; the menu and /help list commands in the order they were registered. */
   registerCommand(command: TelegramCommand): void {
@@ -287,7 +392,8 @@ export class TelegramRegistry {
 
   registerButton(button: TelegramButton): void {
     if (!/^[A-Za-z0-9]{1,8}$/.test(button.prefix)) throw new Error(`Telegram button "${button.prefix}" is not valid`)
-    if (this.buttons.has(button.prefix)) throw new Error(`Telegram button "${button.prefix}" is registered twice`)
+    if (this.buttons.has(button.prefix) || this.strangers?.buttonPrefix === button.prefix)
+      throw new Error(`Telegram button "${button.prefix}" is registered twice`)
     for (const other of this.buttons.values()) {
       if (other.action === button.action)
         throw new Error(`Telegram button action "${button.action}" is registered twice`)
@@ -304,6 +410,43 @@ export class TelegramRegistry {
     if (this.inbound.has(handler.name))
       throw new Error(`Telegram inbound handler "${handler.name}" is registered twice`)
     this.inbound.set(handler.name, handler)
+  }
+
+  /** The one handler of strangers' private messages. */
+  registerStrangers(handler: StrangerHandler): void {
+    if (this.strangers) throw new Error(`Telegram strangers are handled twice ("${handler.name}")`)
+    if (handler.buttonPrefix !== undefined) {
+      if (!/^[A-Za-z0-9]{1,8}$/.test(handler.buttonPrefix) || this.buttons.has(handler.buttonPrefix))
+        throw new Error(`Telegram button "${handler.buttonPrefix}" is not valid or registered twice`)
+    }
+    this.strangers = handler
+  }
+
+  registerOutbound(outbound: Outbound): void {
+    if (this.outbounds.has(outbound.name)) throw new Error(`Telegram outbound "${outbound.name}" is registered twice`)
+    this.outbounds.set(outbound.name, outbound)
+  }
+
+  registerConversationMirror(mirror: ConversationMirror): void {
+    if (this.conversationMirrors.has(mirror.conversationKind))
+      throw new Error(`Telegram mirror of "${mirror.conversationKind}" conversations is registered twice`)
+    this.conversationMirrors.set(mirror.conversationKind, mirror)
+  }
+
+  strangerHandler(): StrangerHandler | null {
+    return this.strangers
+  }
+
+  outbound(name: string): Outbound | undefined {
+    return this.outbounds.get(name)
+  }
+
+  conversationMirror(kind: string): ConversationMirror | undefined {
+    return this.conversationMirrors.get(kind)
+  }
+
+  allConversationMirrors(): ConversationMirror[] {
+    return [...this.conversationMirrors.values()]
   }
 
   command(name: string): TelegramCommand | undefined {

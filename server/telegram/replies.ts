@@ -62,7 +62,7 @@ export async function repliedToOf(bridge: Bridge, message: TgMessage): Promise<R
 export async function offerInbound(
   bridge: Bridge,
   mirror: Mirror,
-  input: Pick<InboundInput, 'actor' | 'message' | 'isGroup' | 'repliedTo' | 'updateId' | 'content'>,
+  input: Pick<InboundInput, 'actor' | 'message' | 'isGroup' | 'repliedTo' | 'target' | 'updateId' | 'content'>,
 ): Promise<Plan | null> {
   const handlers = bridge.registry.allInbound()
   if (handlers.length === 0) return null
@@ -209,6 +209,7 @@ export class Replies {
       message,
       isGroup: false,
       repliedTo: conversationId !== null && replyToId !== undefined ? { messageId: replyToId, conversationId } : null,
+      target: conversationId,
       updateId: update.update_id,
       content: contentOnce,
     })

@@ -12,20 +12,12 @@ import type { Bridge } from './bridge'
 import { classify } from './client'
 import { SendLimiter } from './limiter'
 import { webmOpusToOgg } from './opus'
-import type { Keyboard } from './registry'
+import type { Keyboard, Part } from './registry'
 
 /** A slot further away than this: back to the queue instead of holding a delivery slot. */
 const MAX_WAIT_MS = 3_000
 
-/** One Telegram message of a mirrored message: its text, one attachment, or a location. */
-export interface Part {
-  key: string
-  kind: 'text' | 'photo' | 'video' | 'voice' | 'audio' | 'document' | 'location'
-  html?: string
-  fileId?: number
-  location?: { latitude: number; longitude: number }
-  keyboard?: Keyboard | null
-}
+export type { Part } from './registry'
 
 /** Not now: the chat (or everything) is held until `untilMs`. */
 export class Deferred extends Error {

@@ -15,8 +15,9 @@ import { deepLinked, isLinkCode, parseCommand, type Commands } from './commands'
 import type { Groups } from './groups'
 import { actorFor, linkOf } from './linking'
 import type { Mirror } from './mirror'
+import { download } from './media-in'
 import type { GroupButtonInput, Plan, TelegramButton } from './registry'
-import type { Replies } from './replies'
+import { repliedToOf, type Replies } from './replies'
 import { escapeHtml, excerpt } from './render'
 import { awaitNext, GROUP_BUTTON, issueCallbackData } from './tokens'
 
@@ -110,7 +111,12 @@ export class Updates {
   private async plan(update: TgUpdate): Promise<Plan> {
     if (update.callback_query) return this.planButton(update, update.callback_query)
     if (update.my_chat_member) return this.parts.groups.planRemoved(update.my_chat_member)
-    if (update.edited_message) return this.parts.replies.planEdit(update.edited_message)
+    if (update.edited_message) {
+      const edited = update.edited_message
+      const isStranger = edited.chat.type === 'private' && edited.from && !(await linkOf(this.ctx.db, edited.from.id))
+      if (isStranger && edited.from) return (await this.planStranger(update, edited, edited.from, true)) ?? nothing()
+      return this.parts.replies.planEdit(edited)
+    }
     const message = update.message
     if (!message?.from || message.from.is_bot) return nothing()
     if (message.migrate_to_chat_id) {
@@ -138,11 +144,39 @@ export class Updates {
       return commands.planLinkMember(update, message, from, command.args)
     const link = await linkOf(this.ctx.db, from.id)
     const actor = link ? await actorFor(this.ctx.db, link.member_id) : null
-    if (!link || !actor) return commands.planStranger(update, message.chat)
+    if (!link || !actor) {
+      // Linked but deactivated staff get the refusal; anyone else may be a feature's (customers).
+      const taken = link ? null : await this.planStranger(update, message, from, false)
+      return taken ?? commands.planStranger(update, message.chat)
+    }
     if (command?.name === 'start' && command.args)
       return commands.plan(update, message, actor, deepLinked(command, this.bridge.registry))
     if (command) return commands.plan(update, message, actor, command)
     return replies.plan(update, message, actor, link.last_conversation_id)
+  }
+
+  /** A private message (or edit) from someone who is not linked staff, offered to the feature that takes them. */
+  private async planStranger(
+    update: TgUpdate,
+    message: TgMessage,
+    from: TgUser,
+    isEdit: boolean,
+  ): Promise<Plan | null> {
+    const handler = this.bridge.registry.strangerHandler()
+    if (!handler) return null
+    const command = isEdit ? null : parseCommand(message, this.bridge.bot?.username)
+    return handler.handle({
+      message,
+      from,
+      isEdit,
+      startPayload: command?.name === 'start' ? command.args : null,
+      updateId: update.update_id,
+      services: (w) => servicesIn(this.ctx, w),
+      reply: (html, keyboard) => this.parts.mirror.replyStep(update.update_id, message.chat, html, keyboard ?? null),
+      download: (fileId, name) => download(this.bridge, fileId, name, null),
+      repliedTo: await repliedToOf(this.bridge, message),
+      mirror: this.parts.mirror,
+    })
   }
 
   /** A button press: its opaque token is checked against who pressed before anything happens. */
@@ -155,6 +189,17 @@ export class Updates {
         const short = text.length > ANSWER_LIMIT ? excerpt(text, ANSWER_LIMIT - 10) : text
         await api?.answerCallbackQuery(query.id, { text: short, show_alert: isAlert, ...(url ? { url } : {}) })
       }
+    const strangers = this.bridge.registry.strangerHandler()
+    if (strangers?.buttonPrefix && strangers.handleButton && query.data?.startsWith(`${strangers.buttonPrefix}:`)) {
+      return strangers.handleButton({
+        query,
+        payload: query.data.slice(strangers.buttonPrefix.length + 1),
+        updateId: update.update_id,
+        services: (w) => servicesIn(this.ctx, w),
+        answer: (text, isAlert) => answer(text, isAlert),
+        mirror: this.parts.mirror,
+      })
+    }
     const match = new RegExp(`^([A-Za-z0-9]{1,8}):(${GROUP_BUTTON}|[A-Za-z0-9_-]{10,40})$`).exec(query.data ?? '')
     const button = match ? this.bridge.registry.button(match[1] as string) : undefined
     if (!match || !button) return { step: async () => undefined, after: answer('') }

@@ -12,6 +12,7 @@ import * as telegram from './2026-11-22-2100-telegram'
 import * as messageRevision from './2026-12-02-1020-message-revision'
 import * as tasks from './2026-12-02-1100-tasks'
 import * as displayTasks from './2026-12-02-1210-display-tasks'
+import * as customers from './2026-12-02-1400-customers'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-1020-message-revision': messageRevision,
   '2026-12-02-1100-tasks': tasks,
   '2026-12-02-1210-display-tasks': displayTasks,
+  '2026-12-02-1400-customers': customers,
 }

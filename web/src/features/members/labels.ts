@@ -41,5 +41,7 @@ export function permissionText(permission: Permission): { label: string; hint: s
       return { label: t('permission.xeroWrite'), hint: t('permission.xeroWriteHint') }
     case 'settings.manage':
       return { label: t('permission.settingsManage'), hint: t('permission.settingsManageHint') }
+    case 'customers.answer':
+      return { label: t('permission.customersAnswer'), hint: t('permission.customersAnswerHint') }
   }
 }

@@ -82,6 +82,8 @@ export const en = {
   'permission.xeroWriteHint': 'Create or update records in Xero.',
   'permission.settingsManage': 'Change shop settings',
   'permission.settingsManageHint': 'Shop name, timezone and how people join.',
+  'permission.customersAnswer': 'Answer customers',
+  'permission.customersAnswerHint': 'See and answer customers who write to the shop’s Telegram bot.',
 
   'auth.signInTitle': 'Sign in',
   'auth.signInIntro': 'Welcome back. Sign in with your username.',
