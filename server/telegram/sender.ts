@@ -133,13 +133,13 @@ export class ChatSender {
     try {
       const result = await request()
       this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
-      this.limiter.answered(performance.now())
+      this.limiter.answered(this.ctx.clock.now())
       this.unreachableStreak = 0
       void this.health.succeeded().catch(() => undefined)
       return result
     } catch (error) {
       this.limiter.settle(chatId, isGroup, slot, this.ctx.clock.now())
-      this.limiter.answered(performance.now())
+      this.limiter.answered(this.ctx.clock.now())
       const failure = classify(error)
       if (failure.kind === 'rate_limited') {
         this.rateLimitedCount++
