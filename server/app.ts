@@ -46,6 +46,7 @@ import { registerCustomerKind } from './customers/kind'
 import { registerCustomerRoutes } from './customers/routes'
 import { registerCustomerTelegram } from './customers/telegram'
 import { eraseSolvedBefore, registerAnswererSync } from './customers/service'
+import { registerCustomerQueue } from './customers/queue'
 import { runTaskJobs } from './tasks/jobs'
 import { MessageKinds } from './conversations/kinds'
 import { runNoticeJobs } from './notices/service'
@@ -264,6 +265,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerTaskAdminRoutes(app, ctx)
   registerCustomerRoutes(app, ctx)
   registerAnswererSync(ctx)
+  registerCustomerQueue(ctx)
   registerFileRoutes(app, ctx)
   registerWallRoutes(app, ctx)
   registerDirectoryRoutes(app, ctx)
@@ -281,8 +283,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   // own: the command menu and /help list them in this order.
   const telegramRegistry = new TelegramRegistry()
   registerNoticeTelegram(telegramRegistry, ctx)
-  registerTaskTelegram(telegramRegistry, ctx)
+  // Customers first: its `#done` is for customer conversations only, the tasks' for jobs.
   registerCustomerTelegram(telegramRegistry, ctx)
+  registerTaskTelegram(telegramRegistry, ctx)
   options.telegramBehaviours?.(telegramRegistry)
   const telegram = new TelegramService(
     ctx,

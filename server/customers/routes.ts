@@ -75,6 +75,7 @@ const SettingsSchema = Type.Object({
   retentionDays: Nullable(Type.Integer()),
   taskTakenText: Type.String(),
   taskDoneText: Type.String(),
+  queueId: Nullable(Type.Integer()),
 })
 
 const SettingsBody = Body({
@@ -89,6 +90,7 @@ const SettingsBody = Body({
   retentionDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500 }))),
   taskTakenText: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   taskDoneText: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  queueId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
 })
 
 const FilterQuery = Type.Object(

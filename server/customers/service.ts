@@ -321,33 +321,41 @@ export async function setStatus(ctx: AppContext, actor: Actor, conversationId: n
   })
 }
 
+/** Gives the conversation to an answerer (or nobody) in the caller's write, with a line and an event. */
+export async function assignIn(
+  ctx: AppContext,
+  w: WriteContext,
+  by: Actor | null,
+  conversationId: number,
+  memberId: number | null,
+): Promise<void> {
+  const conversation = await w.trx
+    .selectFrom('conversation')
+    .selectAll()
+    .where('id', '=', conversationId)
+    .executeTakeFirstOrThrow()
+  if (memberId !== null && !(await repo.selectAnswererIds(w.trx)).includes(memberId))
+    throw badRequest('not_an_answerer', 'That person may not answer customers.')
+  if (conversation.assignee_id === memberId) return
+  await updateOwnedConversation(w, conversationId, { assignee_id: memberId })
+  const name = memberId === null ? '' : ((await people(w.trx, [memberId])).get(memberId)?.displayName ?? '')
+  await systemLine(ctx, w, by, conversation, memberId === null ? 'customer.unassigned' : 'customer.assigned', name)
+  w.emit(
+    'customer.changed',
+    { kind: 'conversation', id: conversationId },
+    {
+      conversationId,
+      status: conversation.status ?? 'open',
+      assigneeId: memberId,
+      by: personOf(by),
+    },
+  )
+}
+
 export async function assign(ctx: AppContext, actor: Actor, conversationId: number, memberId: number | null) {
   return ctx.write(async (w) => {
-    const { conversation } = await requireCustomer(w.trx, actor, conversationId)
-    if (memberId !== null && !(await repo.selectAnswererIds(w.trx)).includes(memberId))
-      throw badRequest('not_an_answerer', 'That person may not answer customers.')
-    if (conversation.assignee_id !== memberId) {
-      await updateOwnedConversation(w, conversationId, { assignee_id: memberId })
-      const name = memberId === null ? '' : ((await people(w.trx, [memberId])).get(memberId)?.displayName ?? '')
-      await systemLine(
-        ctx,
-        w,
-        actor,
-        conversation,
-        memberId === null ? 'customer.unassigned' : 'customer.assigned',
-        name,
-      )
-      w.emit(
-        'customer.changed',
-        { kind: 'conversation', id: conversationId },
-        {
-          conversationId,
-          status: conversation.status ?? 'open',
-          assigneeId: memberId,
-          by: personOf(actor),
-        },
-      )
-    }
+    await requireCustomer(w.trx, actor, conversationId)
+    await assignIn(ctx, w, actor, conversationId, memberId)
     return viewIn(ctx, w, conversationId)
   })
 }
@@ -593,6 +601,8 @@ export interface CustomerSettingsView {
   retentionDays: number | null
   taskTakenText: string
   taskDoneText: string
+  /** The task queue where an open, unassigned customer conversation waits as a job; null for none. */
+  queueId: number | null
 }
 
 export function settingsView(row: repo.CustomerSettingsRow): CustomerSettingsView {
@@ -608,6 +618,7 @@ export function settingsView(row: repo.CustomerSettingsRow): CustomerSettingsVie
     retentionDays: row.retention_days,
     taskTakenText: row.task_taken_text,
     taskDoneText: row.task_done_text,
+    queueId: row.queue_id,
   }
 }
 
@@ -630,6 +641,17 @@ export async function updateSettings(ctx: AppContext, actor: Actor, patch: Parti
     if (patch.retentionDays !== undefined) set.retention_days = patch.retentionDays
     if (patch.taskTakenText !== undefined) set.task_taken_text = patch.taskTakenText.trim()
     if (patch.taskDoneText !== undefined) set.task_done_text = patch.taskDoneText.trim()
+    if (patch.queueId !== undefined) {
+      if (patch.queueId !== null) {
+        const queue = await w.trx
+          .selectFrom('task_queue')
+          .select(['id', 'archived_at'])
+          .where('id', '=', patch.queueId)
+          .executeTakeFirst()
+        if (!queue || queue.archived_at !== null) throw badRequest('queue_not_found', 'No such task queue.')
+      }
+      set.queue_id = patch.queueId
+    }
     if (Object.keys(set).length) await w.trx.updateTable('customer_settings').set(set).where('id', '=', 1).execute()
     await recordAudit(w.trx, w.now, {
       action: 'customers.settings_changed',

@@ -18,6 +18,7 @@ export interface CustomerSettingsTable {
   retention_days: number | null
   task_taken_text: string
   task_done_text: string
+  queue_id: number | null
 }
 
 export interface CustomerTable {
@@ -80,6 +81,7 @@ export interface CustomerTaskTable {
   task_message_id: number
   customer_id: number
   source_message_id: number | null
+  purpose: Generated<'work' | 'answer'>
   notify_customer: Generated<number>
   taken_text: string | null
   done_text: string | null

@@ -40,6 +40,11 @@ const TABLES = [
   'task_follower',
   'task_reveal',
   'task_profile',
+  'customer_settings',
+  'customer',
+  'customer_message',
+  'customer_participant',
+  'customer_task',
   'audit',
 ] as const
 

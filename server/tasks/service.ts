@@ -550,6 +550,28 @@ export async function cancelTask(ctx: AppContext, actor: Actor, id: number): Pro
   })
 }
 
+/**
+ * Closes a task on the shop's behalf, in the caller's write (the customer conversation a
+ * task stood for was answered some other way): done when someone had it, cancelled when
+ * nobody did. Nothing happens to a task already closed.
+ */
+export async function closeTask(
+  ctx: AppContext,
+  w: WriteContext,
+  id: number,
+  by: Pick<Member, 'id' | 'username' | 'display_name'> | null,
+): Promise<void> {
+  const task = await repo.selectTask(w.trx, id)
+  if (!task || task.deleted_at !== null || task.state === 'done' || task.state === 'cancelled') return
+  if (task.state === 'open') {
+    await setState(w, id, ['open'], { state: 'cancelled', cancelled_at: w.now })
+    await recordChange(ctx, w, id, 'cancelled', by)
+  } else {
+    await setState(w, id, ['taken', 'started'], { state: 'done', done_at: w.now, done_note: '' })
+    await recordChange(ctx, w, id, 'done', by)
+  }
+}
+
 /** Opens a finished or cancelled task again (a dispatcher, or whoever posted it). */
 export async function reopenTask(ctx: AppContext, actor: Actor, id: number): Promise<TaskView> {
   return ctx.write(async (w) => {

@@ -81,6 +81,8 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('retention_days', 'integer')
     .addColumn('task_taken_text', 'text', (c) => c.notNull())
     .addColumn('task_done_text', 'text', (c) => c.notNull())
+    // The task queue a new or reopened unassigned customer conversation goes to (Take/Next assigns it).
+    .addColumn('queue_id', 'integer', (c) => c.references('task_queue.id').onDelete('set null'))
     .execute()
   await db
     .insertInto('customer_settings')
@@ -182,6 +184,13 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('task_message_id', 'integer', (c) => c.primaryKey().references('message.id').onDelete('cascade'))
     .addColumn('customer_id', 'integer', (c) => c.notNull().references('customer.id').onDelete('cascade'))
     .addColumn('source_message_id', 'integer', (c) => c.references('message.id').onDelete('set null'))
+    // `work`: made from a message by staff; `answer`: the queue's job of answering the conversation.
+    .addColumn('purpose', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('work')
+        .check(sql`purpose in ('work','answer')`),
+    )
     .addColumn('notify_customer', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('taken_text', 'text')
     .addColumn('done_text', 'text')
