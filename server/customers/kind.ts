@@ -173,7 +173,19 @@ export function registerCustomerKind(kinds: MessageKinds): void {
         const patch: { status?: 'waiting'; assignee_id?: number } = {}
         if (conversation.status === 'open') patch.status = 'waiting'
         if (conversation.assignee_id === null) patch.assignee_id = author.id
-        if (Object.keys(patch).length) await updateOwnedConversation(w, conversation.id, patch)
+        if (Object.keys(patch).length) {
+          await updateOwnedConversation(w, conversation.id, patch)
+          w.emit(
+            'customer.changed',
+            { kind: 'conversation', id: conversation.id },
+            {
+              conversationId: conversation.id,
+              status: patch.status ?? conversation.status ?? 'open',
+              assigneeId: patch.assignee_id ?? conversation.assignee_id,
+              by: { id: author.id, username: author.username, displayName: author.display_name },
+            },
+          )
+        }
       }
     },
   })

@@ -351,6 +351,24 @@ async function onEvent(ctx: AppContext, w: WriteContext, event: StoredEvent, mir
       .where('task_message_id', '=', data.taskId)
       .execute()
     await tellCustomer(w, mirror, link.customer_id, `${data.taskId}:${data.action}`, text)
+    // Staff see in the conversation what the customer was told.
+    const customer = await w.trx
+      .selectFrom('customer')
+      .select('conversation_id')
+      .where('id', '=', link.customer_id)
+      .executeTakeFirst()
+    const conversation = customer
+      ? await w.trx.selectFrom('conversation').selectAll().where('id', '=', customer.conversation_id).executeTakeFirst()
+      : undefined
+    if (conversation) {
+      await insertMessage(ctx, w, {
+        conversation,
+        author: null,
+        kind: 'system',
+        body: '',
+        systemData: { action: 'customer.told', detail: text },
+      })
+    }
     return
   }
   if (event.type === 'customer.changed') {
