@@ -5,6 +5,7 @@ import { Body, IdParams, Nullable, withErrors } from '../shared/schemas'
 import { actorOf } from '../auth/access'
 import { PersonRefSchema, messageSchema } from '../conversations/schemas'
 import * as customers from './service'
+import { customerStats } from './stats'
 import { messageToTask, shareMessage } from './work'
 
 const tags = ['customers']
@@ -159,6 +160,35 @@ export function registerCustomerRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (request) => customers.customerCounts(ctx, actorOf(request)),
+  )
+
+  app.get(
+    '/api/customers/stats',
+    {
+      config: answer,
+      schema: {
+        tags,
+        summary: 'Requests, replies and first-reply times over the last N days (a returning customer counts again)',
+        querystring: Type.Object(
+          { days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })) },
+          { additionalProperties: false },
+        ),
+        response: withErrors({
+          200: Type.Object({
+            days: Type.Integer(),
+            requests: Type.Integer(),
+            customers: Type.Integer(),
+            messagesIn: Type.Integer(),
+            repliesOut: Type.Integer(),
+            answered: Type.Integer(),
+            firstReplyMedianMs: Nullable(Type.Number()),
+            firstReplyP90Ms: Nullable(Type.Number()),
+            satisfaction: Type.Object({ up: Type.Integer(), down: Type.Integer() }),
+          }),
+        }),
+      },
+    },
+    async (request) => customerStats(ctx, actorOf(request), request.query.days ?? 30),
   )
 
   app.get(
