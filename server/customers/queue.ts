@@ -65,6 +65,8 @@ async function syncJob(ctx: AppContext, w: WriteContext, conversationId: number)
         details: `Open the customer conversation: /chat/${conversationId}`,
         queueId: queue.id,
         priority: 60,
+        // Next and the lists offer it only to those who may answer customers.
+        requiredPermission: 'customers.answer',
       },
       {},
     )

@@ -79,6 +79,8 @@ export interface TaskTable {
   schedule_id: number | null
   occurrence_key: string | null
   version: Generated<number>
+  /** Only members with this permission may take it. */
+  required_permission: string | null
 }
 
 export interface TaskCheckTable {

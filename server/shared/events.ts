@@ -104,6 +104,8 @@ export interface TaskFields {
   /** Roles that may take it; empty for any. */
   roles: string[]
   photoRequired: boolean
+  /** Only members with this permission may take it (answering a customer); null for anyone. */
+  requiredPermission: string | null
   /** Eligible members may see the private details before deciding to take it. */
   detailsBeforeTaking: boolean
   hasPrivateDetails: boolean

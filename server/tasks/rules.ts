@@ -18,6 +18,7 @@ export interface Candidate {
   scoreCap: number | null
   /** Shift status as it applies now (an expired "off shift until" counts as on shift). */
   shift: ShiftStatus
+  permissions: readonly string[]
 }
 
 export interface Requirement {
@@ -25,11 +26,16 @@ export interface Requirement {
   roles: readonly string[]
   value: number | null
   requiresOnShift: boolean
+  /** A permission the job needs (answering customers); null or absent for none. */
+  requiredPermission?: string | null
 }
 
 /** Why a member may not take a task, in words for them; null when they may. */
 export function ineligibility(member: Candidate, task: Requirement): string | null {
   if (member.role === 'display') return 'A wall display cannot take jobs.'
+  if (task.requiredPermission && !member.permissions.includes(task.requiredPermission)) {
+    return 'Only members allowed to do this kind of job can take it.'
+  }
   if (task.roles.length > 0 && !task.roles.includes(member.role)) {
     return `Only ${task.roles.join(' or ')} members can take this job.`
   }

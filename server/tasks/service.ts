@@ -10,6 +10,8 @@ import type { WriteContext } from '../shared/write'
 import { AppError, badRequest, conflict, forbidden, notFound } from '../shared/errors'
 import type { AttachmentView, MessageView, PersonRef, TaskAction, TaskFields, TaskState } from '../shared/events'
 import { auditParty, can, type Actor } from '../auth/actor'
+import { effectivePermissions, type Permission } from '../auth/permissions'
+import { selectPermissions } from '../auth/repo'
 import { recordAudit } from '../audit/service'
 import type { DB, Member, QueueMode, Role } from '../db/schema'
 import { prepareAttachments, type AttachmentInput } from '../files/service'
@@ -53,6 +55,8 @@ export interface TaskInput {
   conversationId?: number | undefined
   queueId?: number | undefined
   clientKey: string
+  /** Only members with this permission may take it (set by features, not by the API). */
+  requiredPermission?: Permission | undefined
 }
 
 /** Who else a task concerns, for a change made on behalf of the system (a timer). */
@@ -180,6 +184,7 @@ export async function insertTask(
           skills: JSON.stringify(skills),
           roles: JSON.stringify(input.roles ?? []),
           photo_required: input.photoRequired ? 1 : 0,
+          required_permission: input.requiredPermission ?? null,
           state: 'open',
           created_by: author?.id ?? null,
           created_at: w.now,
@@ -344,7 +349,9 @@ export async function candidateOf(db: Kysely<DB>, member: Member, now: number) {
   const profile = await repo.selectProfile(db, member.id)
   const skills = profile ? (JSON.parse(profile.skills) as string[]) : []
   const shiftExpired = member.shift_status_until !== null && member.shift_status_until <= now
+  const grants = (await selectPermissions(db, [member.id])).get(member.id) ?? []
   return {
+    permissions: effectivePermissions(member.role, grants),
     role: member.role,
     skills,
     scoreCap: profile?.score_cap ?? null,
@@ -359,6 +366,7 @@ function requirementOf(task: repo.TaskRow) {
     roles: parseList(task.roles),
     value: task.value,
     requiresOnShift: task.queue_requires_on_shift === 1,
+    requiredPermission: task.required_permission,
   }
 }
 

@@ -60,6 +60,9 @@ async function rebuildConversation(db: AnyDB, kinds: string[], withCustomerColum
 export async function up(db: AnyDB): Promise<void> {
   await rebuildConversation(db, ['board', 'channel', 'direct', 'customer'], false)
 
+  // A job only members with this permission may take (answering a customer: customers.answer).
+  await db.schema.alterTable('task').addColumn('required_permission', 'text').execute()
+
   // Off by default: strangers get one polite refusal until the owner turns customers on.
   await db.schema
     .alterTable('shop')
@@ -204,6 +207,7 @@ export async function down(db: AnyDB): Promise<void> {
     await db.schema.dropTable(table).execute()
   }
   await db.schema.dropTable('customer_settings').execute()
+  await db.schema.alterTable('task').dropColumn('required_permission').execute()
   await db.schema.alterTable('shop').dropColumn('customers_enabled').execute()
   await sql`delete from conversation where kind = 'customer'`.execute(db)
   await rebuildConversation(db, ['board', 'channel', 'direct'], false)
