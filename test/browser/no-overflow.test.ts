@@ -204,6 +204,8 @@ if (!isChromiumMissing(t)) {
       { view: 'displays', path: '/displays', ready: 'h1' },
       { view: 'all tasks', path: '/tasks/all', ready: '.task-row' },
       { view: 'new task', path: '/tasks/new', ready: 'form' },
+      { view: 'customers inbox', path: '/customers', ready: 'h1' },
+      { view: 'customer settings', path: '/settings/customers', ready: 'form' },
     ]
     const failures: string[] = []
     const check = async (page: Page, label: string) => {

@@ -21,6 +21,7 @@ import { chatNavItems, chatSearchNavItem } from './features/chat/nav'
 import { chatRoute } from './features/chat/routes'
 import { startChat } from './features/chat/store'
 import { pendingCount, trackPendingCount } from './features/members/pending-count'
+import { customerCounts, trackCustomerCounts } from './features/customers/customer-counts'
 import { AppVersion } from './features/system/app-version'
 import { isWallPath, WallRedirect, WallRoute } from './features/wall/wall-route'
 
@@ -42,6 +43,10 @@ const SettingsPage = lazyPage(() => import('./features/settings/settings-page').
 const SystemPage = lazyPage(() => import('./features/system/system-page').then((m) => m.SystemPage))
 const TelegramPage = lazyPage(() => import('./features/telegram/telegram-page').then((m) => m.TelegramPage))
 const DirectoryPage = lazyPage(() => import('./features/directory/directory-page').then((m) => m.DirectoryPage))
+const CustomersPage = lazyPage(() => import('./features/customers/customers-page').then((m) => m.CustomersPage))
+const CustomerSettingsPage = lazyPage(() =>
+  import('./features/customers/customer-settings-page').then((m) => m.CustomerSettingsPage),
+)
 const DisplaysPage = lazyPage(() => import('./features/displays/displays-page').then((m) => m.DisplaysPage))
 const Tasks = lazyPage(() =>
   import('./features/tasks/routes').then(
@@ -153,6 +158,8 @@ function Unreachable() {
 function SignedIn() {
   useEffect(() => trackPendingCount(), [])
   useEffect(() => startChat(), [])
+  const canAnswer = can('customers.answer')
+  useEffect(() => (canAnswer ? trackCustomerCounts() : undefined), [canAnswer])
   return (
     <Shell>
       {/* One view that cannot draw leaves the navigation working. */}
@@ -192,6 +199,8 @@ function Routes() {
   }
   if (path === '/audit') return isOwner.value ? <AuditPage /> : <NotAllowed />
   if (path === '/settings') return can('settings.manage') ? <SettingsPage /> : <NotAllowed />
+  if (path === '/settings/customers') return can('settings.manage') ? <CustomerSettingsPage /> : <NotAllowed />
+  if (path === '/customers') return can('customers.answer') ? <CustomersPage /> : <NotAllowed />
   if (path === '/system') return isOwner.value ? <SystemPage /> : <NotAllowed />
   if (path === '/telegram') return canTelegram() ? <TelegramPage /> : <NotAllowed />
   if (path === '/directory') return <DirectoryPage />
@@ -257,6 +266,7 @@ function navItems(isPhone: boolean): NavItem[] {
   if (members && !isPhone) items.push(members)
   const extras: NavItem[] = [
     chatSearchNavItem(),
+    ...(can('customers.answer') ? [customersNavItem()] : []),
     { href: '/directory', label: t('wall.nav.directory'), icon: 'phone', match: (p) => p === '/directory' },
     { href: '/pages', label: t('wall.nav.pages'), icon: 'file', match: (p) => p.startsWith('/pages') },
   ]
@@ -268,7 +278,12 @@ function navItems(isPhone: boolean): NavItem[] {
   if (isOwner.value)
     extras.push({ href: '/system', label: t('nav.system'), icon: 'download', match: (p) => p === '/system' })
   if (can('settings.manage')) {
-    extras.push({ href: '/settings', label: t('nav.settings'), icon: 'settings', match: (p) => p === '/settings' })
+    extras.push({
+      href: '/settings',
+      label: t('nav.settings'),
+      icon: 'settings',
+      match: (p) => p === '/settings' || p === '/settings/customers',
+    })
   }
   if (canTelegram())
     extras.push({ href: '/telegram', label: t('nav.telegram'), icon: 'send', match: (p) => p === '/telegram' })
@@ -283,11 +298,32 @@ function navItems(isPhone: boolean): NavItem[] {
       href: '/more',
       label: t('nav.more'),
       icon: 'more',
-      ...(members?.badge ? { badge: members.badge } : {}),
+      ...moreBadge(members, extras),
       match: (p) => p === '/more' || (!hasAccountTab && p === '/account') || extras.some((extra) => extra.match(p)),
     })
   }
   return items
+}
+
+/** The More tab carries the badge of what folded into it: join requests first, else unread customers. */
+function moreBadge(members: NavItem | null, extras: NavItem[]): Pick<NavItem, 'badge' | 'badgeLabel'> {
+  if (members?.badge) return { badge: members.badge }
+  const customers = extras.find((extra) => extra.href === '/customers')
+  return customers?.badge
+    ? { badge: customers.badge, ...(customers.badgeLabel ? { badgeLabel: customers.badgeLabel } : {}) }
+    : {}
+}
+
+function customersNavItem(): NavItem {
+  const unread = customerCounts.value?.unread ?? 0
+  return {
+    href: '/customers',
+    label: t('nav.customers'),
+    icon: 'inbox',
+    badge: unread,
+    badgeLabel: t('customers.unreadBadge', { count: unread }),
+    match: (p) => p === '/customers',
+  }
 }
 
 function NavLink({ item, path, kind }: { item: NavItem; path: string; kind: 'tab' | 'side' }) {

@@ -3,13 +3,20 @@
  * replaced from params; tn() picks `key_one` / `key_other` by the count's plural rule.
  */
 import { en } from './messages/en'
+import type { enCustomers } from './messages/en-customers'
 
-export type Catalogue = typeof en
+/** Every message, including those a lazily loaded part adds with addMessages(). */
+export type Catalogue = typeof en & typeof enCustomers
 export type MessageKey = keyof Catalogue
 export type PluralKey = { [K in MessageKey]: K extends `${infer Base}_other` ? Base : never }[MessageKey]
 export type Params = Record<string, string | number>
 
-const catalogue: Record<MessageKey, string> = en
+const catalogue: Partial<Record<MessageKey, string>> = { ...en }
+
+/** Adds the messages of a part loaded on demand (customers), before it renders anything. */
+export function addMessages(messages: Partial<Record<MessageKey, string>>): void {
+  Object.assign(catalogue, messages)
+}
 
 /** The language of the UI, with the browser's region for dates and numbers when it matches. */
 export const locale: string = (() => {
@@ -31,7 +38,7 @@ export function t(key: MessageKey, params?: Params): string {
 export function tn(key: PluralKey, count: number, params?: Params): string {
   const form = pluralRules.select(count) === 'one' ? 'one' : 'other'
   const full = `${key}_${form}` as MessageKey
-  return fill(catalogue[full] ?? catalogue[`${key}_other` as MessageKey], { count, ...params })
+  return fill(catalogue[full] ?? catalogue[`${key}_other` as MessageKey] ?? key, { count, ...params })
 }
 
 /** Whether the catalogue has a key, for messages chosen from server data (audit actions). */

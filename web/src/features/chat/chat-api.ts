@@ -54,6 +54,7 @@ export interface SendInput {
   clientKey: string
   replyToId?: number
   attachments?: AttachmentInput[]
+  isInternal?: boolean
 }
 
 export interface NoticeInput {

@@ -2,6 +2,7 @@
  * One row of the conversation list, as messaging apps lay it out: the name and the time of
  * the latest message on top, who said what beneath it, and the unread and mention counts.
  */
+import '../customers/messages'
 import { t, tn } from '../../lib/i18n'
 import { me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
@@ -19,6 +20,7 @@ function ConversationIcon({ item }: { item: Pick<Conversation, 'kind' | 'members
       </span>
     )
   }
+  if (item.kind === 'customer') return <Avatar name={item.name || '?'} isNeutral />
   if (item.kind === 'channel') {
     return (
       <span class="conv-icon">
@@ -39,6 +41,7 @@ function ConversationIcon({ item }: { item: Pick<Conversation, 'kind' | 'members
 /** What the row says under the name before anything has been written. */
 function rowSubtitle(item: ConversationItem): string {
   if (item.kind === 'board') return t('chat.boardSubtitle')
+  if (item.kind === 'customer') return t('customers.conversationSubtitle')
   if (item.kind === 'direct') {
     const others = otherPeople(item)
     if (others.length === 1 && others[0]) return presenceText(others[0].id) || t('chat.directMessage')
@@ -61,7 +64,8 @@ function previewLine(item: ConversationItem): string | null {
 }
 
 export function ConversationRow({ item, isCurrent }: { item: ConversationItem; isCurrent: boolean }) {
-  const title = conversationTitle(item)
+  // A customer conversation is named after the customer, not the staff in it.
+  const title = item.kind === 'customer' ? item.name : conversationTitle(item)
   const hasUnread = item.unreadCount > 0
   const when = item.lastMessage?.at ?? item.lastMessageAt ?? item.createdAt
   const time = formatListTime(when)

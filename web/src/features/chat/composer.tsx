@@ -4,6 +4,7 @@
  * (Enter makes a new line there). Sends go through the outbox, so they survive a dead
  * connection and a reload.
  */
+import '../customers/messages'
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks'
 import { locale, t } from '../../lib/i18n'
 import { sendTyping } from '../../lib/session'
@@ -15,6 +16,7 @@ import { MicButton, RecordingBar, useVoiceRecorder } from './voice-recorder'
 import { plainPreview } from '../../lib/markdown'
 import { enqueue } from './outbox'
 import { authorNameOf } from './people'
+import { conversations } from './store'
 
 const TYPING_EVERY_MS = 3_000
 /** The server's limit (MAX_BODY_LENGTH), counted as it counts: code points, trailing space ignored. */
@@ -73,6 +75,10 @@ export function Composer(props: ComposerProps) {
   const listId = useId()
   const counterId = useId()
   const [isRefused, setRefused] = useState(false)
+  // In a customer conversation a message may be a note for colleagues, never sent to the customer.
+  const [isNote, setNote] = useState(false)
+  const isCustomer = conversations.value?.find((c) => c.id === conversationId)?.kind === 'customer'
+  const isInternal = isCustomer && isNote
   const length = messageLength(text)
   const isTooLong = length > MAX_MESSAGE_LENGTH
 
@@ -165,6 +171,8 @@ export function Composer(props: ComposerProps) {
         : {}),
       attachments: tray.inputs,
       labels: tray.labels,
+      // Internal notes wait in the outbox like any message when the Wi-Fi drops.
+      ...(isInternal ? { isInternal: true } : {}),
     })
     setText('')
     tray.clear()
@@ -229,7 +237,7 @@ export function Composer(props: ComposerProps) {
 
   return (
     <form
-      class="composer"
+      class={isInternal ? 'composer composer-internal' : 'composer'}
       onSubmit={(event) => {
         event.preventDefault()
         void submit()
@@ -265,6 +273,12 @@ export function Composer(props: ComposerProps) {
             <Icon name="x" size={18} />
           </button>
         </div>
+      ) : null}
+      {isCustomer && !editing ? (
+        <label class="composer-note-toggle">
+          <input type="checkbox" checked={isNote} onChange={(event) => setNote(event.currentTarget.checked)} />
+          {t('customers.internalNoteToggle')}
+        </label>
       ) : null}
       {editing ? null : <TrayView tray={tray} />}
       {isSuggesting ? (
@@ -314,7 +328,13 @@ export function Composer(props: ComposerProps) {
             class="composer-input"
             rows={1}
             value={text}
-            placeholder={replyTo ? t('chat.replyPlaceholder') : t('chat.messagePlaceholder')}
+            placeholder={
+              isInternal
+                ? t('customers.notePlaceholder')
+                : replyTo
+                  ? t('chat.replyPlaceholder')
+                  : t('chat.messagePlaceholder')
+            }
             aria-label={t('chat.messageLabel')}
             // A combobox, so screen readers announce the mention list and its active option.
             role="combobox"

@@ -4,10 +4,11 @@
  * (message-sheet.tsx: react, reply, copy, edit, delete) opens on tap, long press or the ⋯
  * button. Also the system lines (joined, renamed…).
  */
+import '../customers/messages'
 import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { formatTime } from '../../lib/format'
 import { t } from '../../lib/i18n'
-import { me } from '../../lib/session'
+import { can, me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
 import { Icon } from '../../ui/icons'
 import { NoticeCard } from '../board/notice-card'
@@ -19,6 +20,12 @@ import { Markdown, plainPreview } from '../../lib/markdown'
 import { authorNameOf, memberName, rankOf } from './people'
 import type { MessageHandlers } from './message-actions'
 import { MessageSheet } from './message-sheet'
+import { customerOf, DeliveryMark } from '../customers/customer-message'
+import { lazyPage } from '../../ui/lazy-page'
+
+// The dialogs load when first opened: most conversations are not with customers.
+const MakeTaskDialog = lazyPage(() => import('../customers/customer-actions').then((m) => m.MakeTaskDialog))
+const ShareDialog = lazyPage(() => import('../customers/customer-actions').then((m) => m.ShareDialog))
 
 export function systemText(message: MessageView): string {
   const system = message.system
@@ -41,6 +48,30 @@ export function systemText(message: MessageView): string {
       return t('chat.sysArchived', { actor })
     case 'unarchived':
       return t('chat.sysUnarchived', { actor })
+    case 'customer.open':
+      return t('customers.sysOpen', { actor })
+    case 'customer.waiting':
+      return t('customers.sysWaiting', { actor })
+    case 'customer.solved':
+      return t('customers.sysSolved', { actor })
+    case 'customer.reopened':
+      return t('customers.sysReopened')
+    case 'customer.assigned':
+      return t('customers.sysAssigned', { actor, name })
+    case 'customer.unassigned':
+      return t('customers.sysUnassigned', { actor })
+    case 'customer.blocked':
+      return t('customers.sysBlocked', { actor })
+    case 'customer.unblocked':
+      return t('customers.sysUnblocked', { actor })
+    case 'customer.task':
+      return t('customers.sysTask', { actor, name })
+    case 'customer.rated':
+      return t('customers.sysRated', { name })
+    case 'customer.episode':
+      return t('customers.sysEpisode', { name })
+    case 'customer.told':
+      return t('customers.sysTold', { name })
     default:
       return `${actor}: ${system?.action ?? ''}`
   }
@@ -117,14 +148,20 @@ export function MessageItem({
 }: MessageItemProps) {
   const [isSheetOpen, setSheetOpen] = useState(false)
   const [isHistoryOpen, setHistoryOpen] = useState(false)
+  const [customerAction, setCustomerAction] = useState<'task' | 'share' | null>(null)
   const myId = me.value?.member.id
   const isMine = message.author?.id === myId
   const isDeleted = message.deletedAt !== null
   // Older cached messages have neither field: read missing as null.
   const guest = message.guest ?? null
-  const isViaTelegram = message.via === 'telegram'
-  const authorName = authorNameOf(message)
-  const rank = guest ? null : rankOf(message.author?.id)
+
+  const customer = customerOf(message)
+  const isFromCustomer = customer?.direction === 'in'
+  const isInternal = !!customer?.isInternal
+  const authorName = isFromCustomer && customer.customerName ? customer.customerName : authorNameOf(message)
+  // Everything a customer writes comes through the bot: saying so on each message is noise.
+  const isViaTelegram = message.via === 'telegram' && customer?.direction !== 'in'
+  const rank = guest || isFromCustomer ? null : rankOf(message.author?.id)
   const openSheet = () => {
     if (!isDeleted) setSheetOpen(true)
   }
@@ -160,18 +197,19 @@ export function MessageItem({
     isGroupStart ? 'msg-group-start' : '',
     isHighlighted ? 'is-highlighted' : '',
     isDeleted ? 'msg-deleted' : '',
+    isInternal ? 'msg-internal' : '',
   ]
   return (
     <div class={classes.filter(Boolean).join(' ')} id={`m-${message.id}`} data-message-id={message.id}>
       {!isMine && showAuthor ? (
         <span class="msg-avatar">
-          {isGroupStart ? <Avatar name={authorName} size="small" isNeutral={!!guest} /> : null}
+          {isGroupStart ? <Avatar name={authorName} size="small" isNeutral={!!guest || isFromCustomer} /> : null}
         </span>
       ) : null}
       <div class="msg-main">
         {isMine && isGroupStart ? <span class="visually-hidden">{t('chat.fromYou')}</span> : null}
         {isGroupStart && showAuthor && !isMine ? (
-          guest ? (
+          guest && !isFromCustomer ? (
             <span class="msg-author msg-author-guest">
               {authorName}{' '}
               <span class="badge msg-guest-badge" title={t('telegram.guestHint')}>
@@ -201,6 +239,7 @@ export function MessageItem({
             openSheet()
           }}
         >
+          {isInternal ? <span class="msg-internal-label">{t('customers.internalNote')}</span> : null}
           {message.replyTo && !isDeleted ? (
             <ReplyQuote replyTo={message.replyTo} title={replyTitle} onJump={handlers.onJump} />
           ) : null}
@@ -213,6 +252,11 @@ export function MessageItem({
             <>
               {message.body ? <MessageBody body={message.body} /> : null}
               <Attachments items={message.attachments} />
+              {customer?.notReceived ? (
+                <p class="msg-not-received" role="note">
+                  <Icon name="alert" size={16} /> {t('customers.notReceived', { what: customer.notReceived })}
+                </p>
+              ) : null}
             </>
           )}
           <span class="msg-meta">
@@ -224,6 +268,9 @@ export function MessageItem({
             ) : null}
             {message.editedAt && !isDeleted ? <span class="msg-edited">{t('chat.edited')}</span> : null}
             <time dateTime={new Date(message.createdAt).toISOString()}>{formatTime(message.createdAt)}</time>
+            {customer && customer.direction === 'out' && !isInternal && !isDeleted ? (
+              <DeliveryMark message={message} fields={customer} />
+            ) : null}
           </span>
         </div>
         <Reactions message={message} onReact={handlers.onReact} />
@@ -253,8 +300,12 @@ export function MessageItem({
           handlers={handlers}
           onHistory={() => setHistoryOpen(true)}
           onClose={() => setSheetOpen(false)}
+          onMakeTask={isFromCustomer && can('tasks.dispatch') ? () => setCustomerAction('task') : undefined}
+          onShare={isFromCustomer ? () => setCustomerAction('share') : undefined}
         />
       ) : null}
+      {customerAction === 'task' ? <MakeTaskDialog message={message} onClose={() => setCustomerAction(null)} /> : null}
+      {customerAction === 'share' ? <ShareDialog message={message} onClose={() => setCustomerAction(null)} /> : null}
       {isHistoryOpen ? <EditHistoryDialog messageId={message.id} onClose={() => setHistoryOpen(false)} /> : null}
     </div>
   )

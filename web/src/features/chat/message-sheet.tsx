@@ -1,4 +1,5 @@
 /** The action sheet of a message: quick reactions, reply, copy, edit, history and delete, as far as the reader may. */
+import '../customers/messages'
 import type { ComponentChildren } from 'preact'
 import { t } from '../../lib/i18n'
 import { can, me } from '../../lib/session'
@@ -47,11 +48,16 @@ export function MessageSheet({
   handlers,
   onHistory,
   onClose,
+  onMakeTask,
+  onShare,
 }: {
   message: MessageView
   handlers: MessageHandlers
   onHistory: () => void
   onClose: () => void
+  /** A customer's message: make a task of it, share it to a channel. */
+  onMakeTask?: (() => void) | undefined
+  onShare?: (() => void) | undefined
 }) {
   const myId = me.value?.member.id ?? -1
   const mine = new Set(message.reactions.filter((r) => r.memberIds.includes(myId)).map((r) => r.emoji))
@@ -96,6 +102,16 @@ export function MessageSheet({
             {t('chat.copyText')}
           </SheetAction>
         ) : null}
+        {onMakeTask ? (
+          <SheetAction icon="task" onClick={then(onMakeTask)}>
+            {t('customers.makeTask')}
+          </SheetAction>
+        ) : null}
+        {onShare ? (
+          <SheetAction icon="share" onClick={then(onShare)}>
+            {t('customers.shareToChannel')}
+          </SheetAction>
+        ) : null}
         {canEdit(message) && message.kind !== 'notice' ? (
           <SheetAction icon="edit" onClick={then(() => handlers.onEdit(message))}>
             {t('chat.edit')}
@@ -122,7 +138,7 @@ function SheetAction({
   onClick,
   children,
 }: {
-  icon: 'reply' | 'copy' | 'edit' | 'trash' | 'clock'
+  icon: 'reply' | 'copy' | 'edit' | 'trash' | 'clock' | 'task' | 'share'
   isDanger?: boolean
   onClick: () => void
   children: ComponentChildren

@@ -21,6 +21,8 @@ export interface PendingSend {
   replyToId?: number
   replyTo?: { authorName: string; excerpt: string }
   attachments: AttachmentInput[]
+  /** A note for colleagues in a customer conversation, never sent to the customer. */
+  isInternal?: boolean
   /** What to show for the attachments while the message waits. */
   labels: PendingAttachment[]
   createdAt: number
@@ -124,6 +126,7 @@ export async function flush(): Promise<void> {
       if (!item) return
       const input: SendInput = { body: item.body, clientKey: item.clientKey, attachments: item.attachments }
       if (item.replyToId) input.replyToId = item.replyToId
+      if (item.isInternal) input.isInternal = true
       try {
         const message = await withTimeout(chatApi.send(item.conversationId, input))
         discard(item.clientKey)

@@ -4,13 +4,23 @@ import { isOwner, can, me } from '../../lib/session'
 import { Icon, type IconName } from '../../ui/icons'
 import { Page } from '../../ui/page'
 import { AppVersion } from '../system/app-version'
+import { customerCounts } from '../customers/customer-counts'
+import '../customers/customers.css'
 
 export function MorePage() {
-  const links: { href: string; icon: IconName; label: string; hint: string }[] = [
+  const links: { href: string; icon: IconName; label: string; hint: string; badge?: number }[] = [
     { href: '/search', icon: 'search', label: t('chat.navSearch'), hint: t('chat.moreSearchHint') },
     { href: '/directory', icon: 'phone', label: t('wall.nav.directory'), hint: t('wall.more.directoryHint') },
     { href: '/pages', icon: 'file', label: t('wall.nav.pages'), hint: t('wall.more.pagesHint') },
   ]
+  if (can('customers.answer'))
+    links.push({
+      href: '/customers',
+      icon: 'inbox',
+      label: t('nav.customers'),
+      hint: t('more.customersHint'),
+      badge: customerCounts.value?.unread ?? 0,
+    })
   if (can('members.manage'))
     links.push({ href: '/members', icon: 'users', label: t('nav.members'), hint: t('more.membersHint') })
   if (can('members.manage'))
@@ -45,6 +55,11 @@ export function MorePage() {
                   <span class="row-title">{link.label}</span>
                   <span class="row-sub">{link.hint}</span>
                 </span>
+                {link.badge ? (
+                  <span class="customer-count" aria-label={t('customers.unreadBadge', { count: link.badge })}>
+                    {link.badge > 99 ? '99+' : link.badge}
+                  </span>
+                ) : null}
                 <Icon name="chevronRight" size={20} class="row-chevron" />
               </a>
             </li>

@@ -2,6 +2,7 @@
  * /settings — the shop's name and timezone, how newcomers join, uploads and storage, notice
  * reminders, the wall's join QR code and how long messages are kept.
  */
+import '../customers/messages'
 import { useEffect, useId, useMemo, useState } from 'preact/hooks'
 import { systemApi, type ShopSettingsFull } from '../../lib/api-system'
 import { errorMessage, formErrors, noErrors, type FormErrors } from '../../lib/errors'
@@ -36,6 +37,18 @@ export function SettingsPage() {
       ) : null}
       {!saved && !loadError ? <Loading label={t('common.loading')} /> : null}
       {saved ? <SettingsForm saved={saved} onSaved={setSaved} /> : null}
+      <nav class="card" aria-label={t('customers.settingsTitle')}>
+        <a class="row row-link" href="/settings/customers">
+          <span class="row-icon">
+            <Icon name="inbox" size={20} />
+          </span>
+          <span class="row-main">
+            <span class="row-title">{t('customers.settingsTitle')}</span>
+            <span class="row-sub">{t('customers.settingsHint')}</span>
+          </span>
+          <Icon name="chevronRight" size={20} class="row-chevron" />
+        </a>
+      </nav>
     </Page>
   )
 }

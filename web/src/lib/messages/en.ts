@@ -394,4 +394,7 @@ export const en = {
   'settings.autoApproveOn': 'Anyone with a valid invite link or the join code is in at once. Best kept off.',
   'settings.autoApproveOff': 'A manager approves each newcomer before they see anything.',
   'settings.saved': 'Settings saved.',
+  'nav.customers': 'Customers',
+  'more.customersHint': 'Customers who wrote to the shop’s bot',
+  'customers.unreadBadge': '{count} customers with unread messages',
 } satisfies Record<string, string>
