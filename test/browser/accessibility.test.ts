@@ -164,6 +164,8 @@ if (!isChromiumMissing(t)) {
       { view: 'audit', path: '/audit', ready: '.audit-entry' },
       { view: 'telegram', path: '/telegram', ready: 'h1' },
       { view: 'displays', path: '/displays', ready: 'h1' },
+      { view: 'customers', path: '/customers', ready: 'h1' },
+      { view: 'customer settings', path: '/settings/customers', ready: 'form' },
     ]
     for (const size of SIZES) {
       for (const scheme of SCHEMES) {
@@ -286,7 +288,7 @@ if (!isChromiumMissing(t)) {
     await card.getByText(/^Acknowledged \d/).waitFor()
     // Focus moves after the card has drawn its new state: wait for it rather than race it.
     await staff
-      .waitForFunction(() => document.activeElement?.classList.contains('notice-acked'), undefined, { timeout: 3_000 })
+      .waitForFunction(() => document.activeElement?.classList.contains('notice-acked'), undefined, { timeout: 10_000 })
       .catch(() => undefined)
     t.equal(
       await staff.evaluate(() => document.activeElement?.className),
