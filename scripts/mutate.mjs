@@ -118,6 +118,30 @@ const MUTATIONS = [
     replace: 'if (false) {',
     tests: ['test/tasks/eligibility.test.ts'],
   },
+  {
+    name: 'customer-internal-note',
+    rule: 'an internal note never reaches the customer',
+    file: 'server/customers/telegram.ts',
+    find: "if (view.customer?.direction !== 'out' || view.customer.isInternal || view.customer.delivery !== 'queued') return",
+    replace: "if (view.customer?.direction !== 'out') return",
+    tests: ['test/customers/loop.test.ts'],
+  },
+  {
+    name: 'customer-blocked-silent',
+    rule: 'nothing from a blocked customer is stored, and the bot stays silent',
+    file: 'server/customers/telegram.ts',
+    find: 'if (existing?.blocked_at) return { step: async () => undefined }',
+    replace: '',
+    tests: ['test/customers/rules.test.ts'],
+  },
+  {
+    name: 'customer-job-permission',
+    rule: 'a job that needs a permission goes only to members who have it',
+    file: 'server/tasks/rules.ts',
+    find: 'if (task.requiredPermission && !member.permissions.includes(task.requiredPermission)) {',
+    replace: 'if (false) {',
+    tests: ['test/customers/work.test.ts'],
+  },
 ]
 
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
