@@ -165,7 +165,9 @@ export async function listCustomers(
   else if (filter === 'mine') q = q.where('c.assignee_id', '=', actor.member.id).where('c.status', '!=', 'solved')
   else if (filter === 'unassigned') q = q.where('c.assignee_id', 'is', null).where('c.status', '!=', 'solved')
   const term = search.trim().toLowerCase()
-  if (term) {
+  const reference = /^c-?0*(\d{1,9})$/.exec(term)
+  if (reference) q = q.where('cu.id', '=', Number(reference[1]))
+  else if (term) {
     const like = `%${term.replace(/[%_\\]/g, (c) => `\\${c}`)}%`
     q = q.where((eb) =>
       eb.or([

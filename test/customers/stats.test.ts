@@ -40,3 +40,24 @@ t.test('requests, customers, replies and the first-reply time', { timeout: 40_00
   const bad = await as(tg.app, tg.owner, 'GET', '/api/customers/stats?days=0')
   t.equal(bad.statusCode, 400, 'a period of no days is refused')
 })
+
+t.test('the inbox finds a customer by name, username, phone and reference', { timeout: 40_000 }, async (t) => {
+  const tg = await startTelegramApp(t)
+  await as(tg.app, tg.owner, 'PATCH', '/api/settings', { customersEnabled: true })
+  const maria = tg.fake.user({ id: 7201, first_name: 'Maria', last_name: 'Kovacs', username: 'mariak' })
+  const tom = tg.fake.user({ id: 7202, first_name: 'Tom', last_name: 'Berg' })
+  maria.text('Hello')
+  tom.text('Hi')
+  await botMessagesIn(tg.fake, tom.chat.id, 1)
+  await botMessagesIn(tg.fake, maria.chat.id, 1)
+  const names = async (q: string) =>
+    bodyOf<{ items: { name: string }[] }>(
+      await as(tg.app, tg.owner, 'GET', `/api/customers?filter=all&q=${encodeURIComponent(q)}`),
+    ).items.map((item) => item.name)
+  t.same(await names('kov'), ['Maria Kovacs'], 'by name')
+  t.same(await names('mariak'), ['Maria Kovacs'], 'by username')
+  t.same(await names('C-00002'), ['Tom Berg'], 'by reference')
+  t.same(await names('c2'), ['Tom Berg'], 'by reference, loosely typed')
+  t.same((await names('')).sort(), ['Maria Kovacs', 'Tom Berg'], 'everyone with no search')
+  t.same(await names('100%_'), [], 'wildcards are searched as text')
+})

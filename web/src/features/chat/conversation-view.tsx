@@ -227,6 +227,19 @@ export function ConversationView({ id }: { id: number }) {
     setAtBottomState(atBottom)
   }, [messages, myPending.length, typing.size])
 
+  // What grows after the first paint (a photo or voice note that loads, the composer's
+  // internal-note row, a panel above) keeps a conversation read at the bottom pinned there.
+  useEffect(() => {
+    const el = scroller.current
+    if (!el || typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(() => {
+      if (isAtBottom.current) el.scrollTop = el.scrollHeight
+    })
+    observer.observe(el)
+    for (const child of Array.from(el.children)) observer.observe(child)
+    return () => observer.disconnect()
+  }, [id, isLoading])
+
   useEffect(() => {
     maybeMarkRead()
   }, [messages, isLoading])

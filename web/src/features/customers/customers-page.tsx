@@ -134,13 +134,13 @@ function CustomerRow({ item }: { item: CustomerListItem }) {
       <span class="customer-row-main">
         <span class="customer-row-top">
           <span class="customer-row-name">{item.name}</span>
-          <span class="customer-row-ref">{item.reference}</span>
         </span>
         <span class="customer-row-line">
           <StatusChip status={item.status} />
           <span class="customer-row-assignee">
             {item.assignee ? item.assignee.displayName : t('customers.unassigned')}
           </span>
+          <span class="customer-row-ref">{item.reference}</span>
         </span>
         {item.lastMessage ? <span class="customer-row-preview">{previewOf(item)}</span> : null}
       </span>
