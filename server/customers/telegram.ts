@@ -7,13 +7,13 @@
  */
 import type { AppContext } from '../shared/context'
 import type { WriteContext } from '../shared/write'
-import type { MessageView, StoredEvent } from '../shared/events'
+import type { StoredEvent } from '../shared/events'
 import { AppError } from '../shared/errors'
 import type { AttachmentInput } from '../files/service'
 import { insertMessage, reindexAndEmit, sendMessage } from '../conversations/messages-service'
 import { insertOwnedConversation, updateOwnedConversation } from '../conversations/service'
 import { hydrateMessages } from '../conversations/views'
-import type { MirrorQueue, Part, Plan, StrangerInput, TelegramRegistry } from '../telegram/registry'
+import type { MirrorQueue, Plan, StrangerInput, TelegramRegistry } from '../telegram/registry'
 import { isOpenAt, localParts, parseHours } from './hours'
 import type { IncomingExtra } from './kind'
 import { customerName, firstName, referenceOf } from './names'
@@ -430,7 +430,7 @@ async function planCustomer(ctx: AppContext, input: StrangerInput): Promise<Plan
   // Over the rate limit: stored and shown as throttled, nobody notified, no files fetched.
   const recent = existing ? await repo.countIncomingSince(ctx.db, existing.id, now - 60_000) : 0
   const isThrottled = recent >= settings.rate_per_minute
-  let body = isStart ? '' : wordsOf(message)
+  const body = isStart ? '' : wordsOf(message)
   const attachments: AttachmentInput[] = []
   const notReceived: string[] = []
   const tellCustomerLines: string[] = []

@@ -59,7 +59,7 @@ export async function messageToTask(
     `Customer: ${customerName(customer)} (${referenceOf(customer.id)})`,
     customer.phone ? `Phone: ${customer.phone}` : '',
     customer.username ? `Telegram: @${customer.username}` : '',
-    where?.latitude != null
+    where?.latitude !== null && where?.latitude !== undefined
       ? `Location: https://www.openstreetmap.org/?mlat=${where.latitude}&mlon=${where.longitude}`
       : '',
   ]
