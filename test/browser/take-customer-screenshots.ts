@@ -279,6 +279,13 @@ async function main(): Promise<void> {
     })
     await shot('customers-conversation-360.png')
 
+    // The customer's record opened under the header: contact, status, assignee, tags, colleagues.
+    await page.locator('.customer-panel-summary').click()
+    await page.getByRole('textbox', { name: 'New tag' }).fill('printer')
+    await page.getByRole('button', { name: 'Add', exact: true }).click()
+    await page.locator('.customer-chip', { hasText: 'printer' }).waitFor()
+    await shot('customers-record-360.png')
+
     await page.goto('/settings/customers')
     await page.getByRole('heading', { level: 1 }).waitFor()
     await page.waitForLoadState('networkidle')

@@ -5,7 +5,7 @@
 import './messages'
 import { useEffect, useState } from 'preact/hooks'
 import { errorMessage } from '../../lib/errors'
-import { t } from '../../lib/i18n'
+import { locale, t } from '../../lib/i18n'
 import { useLive } from '../../lib/live'
 import { can, me } from '../../lib/session'
 import { Button } from '../../ui/button'
@@ -23,6 +23,7 @@ export function CustomerPanel({ detail }: { detail: ConversationDetail }) {
   const [customer, setCustomer] = useState<CustomerView | null>(null)
   const [isOpen, setOpen] = useState(false)
   const [isBusy, setBusy] = useState(false)
+  const [newTag, setNewTag] = useState('')
   const load = () => customersApi.get(id).then(setCustomer, (error: unknown) => toast(errorMessage(error), 'error'))
   useEffect(() => {
     setCustomer(null)
@@ -46,6 +47,22 @@ export function CustomerPanel({ detail }: { detail: ConversationDetail }) {
       setBusy(false)
     }
   }
+  const addTag = async () => {
+    const tag = newTag.trim().toLowerCase()
+    if (!tag || customer.tags.includes(tag)) return setNewTag('')
+    await act(() => customersApi.setTags(id, [...customer.tags, tag]))
+    setNewTag('')
+  }
+  const erase = async () => {
+    const ok = await confirm({
+      title: t('customers.eraseTitle', { name: customer.name }),
+      body: t('customers.eraseBody'),
+      confirmLabel: t('customers.erase'),
+      isDanger: true,
+    })
+    if (ok) await act(() => customersApi.erase(id))
+  }
+  const when = (at: number) => new Date(at).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' })
   const toggleBlock = async () => {
     const isBlocking = !customer.isBlocked
     if (isBlocking) {
@@ -88,6 +105,15 @@ export function CustomerPanel({ detail }: { detail: ConversationDetail }) {
             {customer.username ? <span>@{customer.username}</span> : null}
             {customer.phone ? <a href={`tel:${customer.phone}`}>{customer.phone}</a> : null}
             {customer.source ? <span>{t('customers.source', { source: customer.source })}</span> : null}
+            {customer.language ? <span>{t('customers.language', { language: customer.language })}</span> : null}
+          </p>
+          <p class="customer-panel-facts muted">
+            <span>{t('customers.firstContact', { when: when(customer.firstContactAt) })}</span>
+            <span>{t('customers.lastContact', { when: when(customer.lastContactAt) })}</span>
+            {customer.episode > 1 ? <span>{t('customers.requestNumber', { number: customer.episode })}</span> : null}
+            {customer.satisfaction ? (
+              <span>{t('customers.rated', { rating: customer.satisfaction === 'up' ? '👍' : '👎' })}</span>
+            ) : null}
           </p>
           <div class="customer-panel-controls">
             <SelectField
@@ -111,7 +137,85 @@ export function CustomerPanel({ detail }: { detail: ConversationDetail }) {
               onValue={(value) => void act(() => customersApi.assign(id, value ? Number(value) : null))}
             />
           </div>
-          <div>
+          <div class="customer-panel-group" role="group" aria-label={t('customers.tags')}>
+            <span class="field-label">{t('customers.tags')}</span>
+            <ul class="customer-chips">
+              {customer.tags.map((tag) => (
+                <li key={tag} class="customer-chip">
+                  {tag}
+                  <button
+                    type="button"
+                    class="icon-button"
+                    aria-label={t('customers.removeTag', { tag })}
+                    disabled={isBusy}
+                    onClick={() =>
+                      void act(() =>
+                        customersApi.setTags(
+                          id,
+                          customer.tags.filter((x) => x !== tag),
+                        ),
+                      )
+                    }
+                  >
+                    <Icon name="x" size={14} />
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <form
+              class="customer-inline-form"
+              onSubmit={(event) => {
+                event.preventDefault()
+                void addTag()
+              }}
+            >
+              <input
+                class="input"
+                value={newTag}
+                maxLength={30}
+                aria-label={t('customers.newTag')}
+                placeholder={t('customers.newTag')}
+                onInput={(event) => setNewTag(event.currentTarget.value)}
+              />
+              <Button type="submit" isSmall variant="secondary" disabled={isBusy || !newTag.trim()}>
+                {t('customers.addTag')}
+              </Button>
+            </form>
+          </div>
+          <div class="customer-panel-group" role="group" aria-label={t('customers.colleagues')}>
+            <span class="field-label">{t('customers.colleagues')}</span>
+            <ul class="customer-chips">
+              {customer.participants.map((person) => (
+                <li key={person.id} class="customer-chip">
+                  {person.displayName}
+                  <button
+                    type="button"
+                    class="icon-button"
+                    aria-label={t('customers.removeColleague', { name: person.displayName })}
+                    disabled={isBusy}
+                    onClick={() => void act(() => customersApi.removeParticipant(id, person.id))}
+                  >
+                    <Icon name="x" size={14} />
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <SelectField
+              label={t('customers.addColleague')}
+              value=""
+              disabled={isBusy}
+              options={[
+                { value: '', label: t('customers.chooseColleague') },
+                ...[...answerers]
+                  .filter(([memberId]) => !customer.participants.some((p) => p.id === memberId))
+                  .map(([memberId, name]) => ({ value: String(memberId), label: name })),
+              ]}
+              onValue={(value) => {
+                if (value) void act(() => customersApi.addParticipant(id, Number(value)))
+              }}
+            />
+          </div>
+          <div class="customer-panel-actions">
             <Button
               isSmall
               variant={customer.isBlocked ? 'secondary' : 'danger'}
@@ -120,6 +224,11 @@ export function CustomerPanel({ detail }: { detail: ConversationDetail }) {
             >
               {customer.isBlocked ? t('customers.unblock') : t('customers.block')}
             </Button>
+            {can('settings.manage') && !customer.isErased ? (
+              <Button isSmall variant="danger" disabled={isBusy} onClick={() => void erase()}>
+                {t('customers.erase')}
+              </Button>
+            ) : null}
           </div>
         </div>
       ) : null}

@@ -39,6 +39,13 @@ export const customersApi = {
     request<unknown>('POST', `/api/conversations/${conversationId}/assign`, { memberId }),
   block: (conversationId: number, isBlocked: boolean) =>
     request<unknown>('POST', `/api/customers/${conversationId}/${isBlocked ? 'block' : 'unblock'}`),
+  setTags: (conversationId: number, tags: string[]) =>
+    request<CustomerView>('PUT', `/api/customers/${conversationId}/tags`, { tags }),
+  addParticipant: (conversationId: number, memberId: number) =>
+    request<CustomerView>('POST', `/api/customers/${conversationId}/participants`, { memberId }),
+  removeParticipant: (conversationId: number, memberId: number) =>
+    request<CustomerView>('DELETE', `/api/customers/${conversationId}/participants/${memberId}`),
+  erase: (conversationId: number) => request<CustomerView>('POST', `/api/customers/${conversationId}/erase`),
   settings: () => request<CustomerSettingsView>('GET', '/api/customers/settings'),
   updateSettings: (patch: Partial<CustomerSettingsView>) =>
     request<CustomerSettingsView>('PATCH', '/api/customers/settings', patch),
