@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { createMember, listen, setupOwner, startApp, type SignedInMember } from '../helpers/app'
+import { bodyOf, createMember, listen, setupOwner, startApp, type SignedInMember } from '../helpers/app'
 import { CHROMIUM, CHROMIUM_ARGS, isChromiumMissing, WEB_ROOT } from '../helpers/browser'
 import { as, historyOf, tinyPng } from '../helpers/chat'
 import { startTelegramFake } from '../helpers/telegram-fake'
@@ -216,6 +216,18 @@ if (!isChromiumMissing(t)) {
       toMaria.some((m) => `${m.text ?? ''} ${m.caption ?? ''}`.includes(NOTE)),
       'the note never reached Maria’s chat',
     )
+    // 5. The customer's record: a tag and a solved status from the phone reach the server.
+    await page.locator('.customer-panel-summary').click()
+    await page.getByRole('textbox', { name: 'New tag' }).fill('Printer')
+    await page.getByRole('button', { name: 'Add', exact: true }).click()
+    await page.locator('.customer-chip', { hasText: 'printer' }).waitFor({ timeout: LIVE_MS })
+    await page.getByLabel('Status', { exact: true }).selectOption('solved')
+    await page.locator('.customer-panel-summary', { hasText: 'Solved' }).waitFor({ timeout: LIVE_MS })
+    const record = bodyOf<{ tags: string[]; status: string }>(
+      await as(app, sam, 'GET', `/api/customers/${conversationId}`),
+    )
+    t.same(record.tags, ['printer'], 'the tag is stored, in lower case')
+    t.equal(record.status, 'solved', 'and the conversation is solved')
     t.equal(await overflowOf(page), 0, 'still nothing scrolls sideways')
     t.same(pageErrors, [], 'no script errors on the page')
     t.same(fake.violations, [], "Telegram's rate limits held")
