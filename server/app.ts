@@ -47,6 +47,8 @@ import { registerCustomerRoutes } from './customers/routes'
 import { registerCustomerTelegram } from './customers/telegram'
 import { eraseSolvedBefore, registerAnswererSync } from './customers/service'
 import { registerCustomerQueue } from './customers/queue'
+import { registerXeroRoutes } from './xero/routes'
+import { XeroClient } from './xero/client'
 import { runTaskJobs } from './tasks/jobs'
 import { MessageKinds } from './conversations/kinds'
 import { runNoticeJobs } from './notices/service'
@@ -264,6 +266,14 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerTaskRoutes(app, ctx)
   registerTaskAdminRoutes(app, ctx)
   registerCustomerRoutes(app, ctx)
+  // Xero: the connection (its tokens) and the one client every question goes through.
+  const xero = registerXeroRoutes(app, ctx)
+  const xeroClient = new XeroClient({
+    apiBase: config.xeroApiBase ?? 'https://api.xero.com',
+    clock,
+    tokens: xero.tokens,
+  })
+  xero.callsLeftToday = (tenantId) => xeroClient.usage(tenantId).remainingToday
   registerAnswererSync(ctx)
   registerCustomerQueue(ctx)
   registerFileRoutes(app, ctx)

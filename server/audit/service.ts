@@ -52,6 +52,9 @@ export const AUDIT_ACTIONS = [
   'task.schedule_changed',
   'task.category_changed',
   'page.deleted',
+  'xero.connected',
+  'xero.disconnected',
+  'xero.reconnect_needed',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

@@ -32,12 +32,14 @@ import type {
   CustomerTaskTable,
   CustomerUsageTable,
 } from './schema-customers'
+import type { XeroConnectionTable, XeroOauthPendingTable } from './schema-xero'
 
 // The tables of deliveries to the outside world, secrets, push and Telegram are declared in
 // schema-outside.ts; everything is importable from here.
 export type * from './schema-outside'
 export type * from './schema-tasks'
 export type * from './schema-customers'
+export type * from './schema-xero'
 
 export type Role = 'owner' | 'manager' | 'staff' | 'display'
 export type MemberStatus = 'pending' | 'active' | 'deactivated'
@@ -196,6 +198,8 @@ export interface DB {
   customer_participant: CustomerParticipantTable
   customer_usage: CustomerUsageTable
   customer_task: CustomerTaskTable
+  xero_connection: XeroConnectionTable
+  xero_oauth_pending: XeroOauthPendingTable
 }
 
 export type Member = Selectable<MemberTable>

@@ -13,6 +13,7 @@ import * as messageRevision from './2026-12-02-1020-message-revision'
 import * as tasks from './2026-12-02-1100-tasks'
 import * as displayTasks from './2026-12-02-1210-display-tasks'
 import * as customers from './2026-12-02-1400-customers'
+import * as xero from './2026-12-02-1500-xero'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-1100-tasks': tasks,
   '2026-12-02-1210-display-tasks': displayTasks,
   '2026-12-02-1400-customers': customers,
+  '2026-12-02-1500-xero': xero,
 }

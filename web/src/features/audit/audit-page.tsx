@@ -57,6 +57,9 @@ const ACTIONS: Record<AuditAction, true> = {
   'task.schedule_changed': true,
   'task.category_changed': true,
   'page.deleted': true,
+  'xero.connected': true,
+  'xero.disconnected': true,
+  'xero.reconnect_needed': true,
 }
 
 const GROUPS = ['login.', 'member.', 'invite.', 'telegram.'] as const
