@@ -16,6 +16,7 @@ import { customerName } from './names'
 import { notifiedOf } from './notify'
 import type { StoredEvent } from '../shared/events'
 import { notificationExcerpt } from '../shared/text'
+import { emitCustomerChanged } from './events'
 
 type MessageRow = Selectable<MessageTable>
 
@@ -175,15 +176,12 @@ export function registerCustomerKind(kinds: MessageKinds): void {
         if (conversation.assignee_id === null) patch.assignee_id = author.id
         if (Object.keys(patch).length) {
           await updateOwnedConversation(w, conversation.id, patch)
-          w.emit(
-            'customer.changed',
-            { kind: 'conversation', id: conversation.id },
-            {
-              conversationId: conversation.id,
-              status: patch.status ?? conversation.status ?? 'open',
-              assigneeId: patch.assignee_id ?? conversation.assignee_id,
-              by: { id: author.id, username: author.username, displayName: author.display_name },
-            },
+          emitCustomerChanged(
+            w,
+            conversation.id,
+            patch.status ?? conversation.status ?? 'open',
+            patch.assignee_id ?? conversation.assignee_id,
+            { id: author.id, username: author.username, displayName: author.display_name },
           )
         }
       }

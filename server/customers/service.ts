@@ -20,6 +20,7 @@ import { hydrateMessages, type ConversationRow } from '../conversations/views'
 import { assertHours, parseHours, type BusinessHours } from './hours'
 import { customerName, referenceOf } from './names'
 import * as repo from './repo'
+import { emitCustomerChanged } from './events'
 
 export type CustomerStatus = 'open' | 'waiting' | 'solved'
 export type CustomerFilter = 'open' | 'mine' | 'unassigned' | 'waiting' | 'solved' | 'all'
@@ -303,16 +304,7 @@ export async function setStatusIn(
     .where('conversation_id', '=', conversationId)
     .execute()
   await systemLine(ctx, w, actor, conversation, `customer.${status}`)
-  w.emit(
-    'customer.changed',
-    { kind: 'conversation', id: conversationId },
-    {
-      conversationId,
-      status,
-      assigneeId: conversation.assignee_id,
-      by: personOf(actor),
-    },
-  )
+  emitCustomerChanged(w, conversationId, status, conversation.assignee_id, personOf(actor))
 }
 
 export async function setStatus(ctx: AppContext, actor: Actor, conversationId: number, status: CustomerStatus) {
@@ -342,16 +334,7 @@ export async function assignIn(
   await updateOwnedConversation(w, conversationId, { assignee_id: memberId })
   const name = memberId === null ? '' : ((await people(w.trx, [memberId])).get(memberId)?.displayName ?? '')
   await systemLine(ctx, w, by, conversation, memberId === null ? 'customer.unassigned' : 'customer.assigned', name)
-  w.emit(
-    'customer.changed',
-    { kind: 'conversation', id: conversationId },
-    {
-      conversationId,
-      status: conversation.status ?? 'open',
-      assigneeId: memberId,
-      by: personOf(by),
-    },
-  )
+  emitCustomerChanged(w, conversationId, conversation.status ?? 'open', memberId, personOf(by))
 }
 
 export async function assign(ctx: AppContext, actor: Actor, conversationId: number, memberId: number | null) {
@@ -377,16 +360,7 @@ export async function setTags(ctx: AppContext, actor: Actor, conversationId: num
       .set({ tags: JSON.stringify(clean) })
       .where('conversation_id', '=', conversationId)
       .execute()
-    w.emit(
-      'customer.changed',
-      { kind: 'conversation', id: conversationId },
-      {
-        conversationId,
-        status: conversation.status ?? 'open',
-        assigneeId: conversation.assignee_id,
-        by: personOf(actor),
-      },
-    )
+    emitCustomerChanged(w, conversationId, conversation.status ?? 'open', conversation.assignee_id, personOf(actor))
     return viewIn(ctx, w, conversationId)
   })
 }
@@ -423,16 +397,7 @@ export async function setParticipant(
         .where('member_id', '=', memberId)
         .execute()
     }
-    w.emit(
-      'customer.changed',
-      { kind: 'conversation', id: conversationId },
-      {
-        conversationId,
-        status: conversation.status ?? 'open',
-        assigneeId: conversation.assignee_id,
-        by: personOf(actor),
-      },
-    )
+    emitCustomerChanged(w, conversationId, conversation.status ?? 'open', conversation.assignee_id, personOf(actor))
     return viewIn(ctx, w, conversationId)
   })
 }
@@ -454,16 +419,7 @@ export async function setBlocked(ctx: AppContext, actor: Actor, conversationId: 
         ip: actor.ip,
         detail: { customer: referenceOf(customer.id) },
       })
-      w.emit(
-        'customer.changed',
-        { kind: 'conversation', id: conversationId },
-        {
-          conversationId,
-          status: conversation.status ?? 'open',
-          assigneeId: conversation.assignee_id,
-          by: personOf(actor),
-        },
-      )
+      emitCustomerChanged(w, conversationId, conversation.status ?? 'open', conversation.assignee_id, personOf(actor))
     }
     return viewIn(ctx, w, conversationId)
   })
@@ -521,16 +477,7 @@ async function eraseIn(ctx: AppContext, w: WriteContext, conversation: Conversat
     .where('id', '=', customer.id)
     .execute()
   await updateOwnedConversation(w, conversation.id, { name: 'Erased customer' })
-  w.emit(
-    'customer.changed',
-    { kind: 'conversation', id: conversation.id },
-    {
-      conversationId: conversation.id,
-      status: conversation.status ?? 'open',
-      assigneeId: conversation.assignee_id,
-      by: null,
-    },
-  )
+  emitCustomerChanged(w, conversation.id, conversation.status ?? 'open', conversation.assignee_id, null)
   void ctx
 }
 

@@ -20,54 +20,30 @@ import { customerName, firstName, referenceOf } from './names'
 import * as repo from './repo'
 import { notifiedOf } from './notify'
 import { setStatusIn } from './service'
+import { emitCustomerChanged } from './events'
+import { clientKeyOf } from '../telegram/bridge'
+import { DOWNLOAD_LIMIT, mediaOf as messageMedia } from '../telegram/media-in'
+import { escapeHtml } from '../telegram/render'
 
 export const CUSTOMER_OUTBOUND = 'customer-reply'
 const REPLY_TTL_MS = 7 * 86_400_000
-const DOWNLOAD_LIMIT = 20 * 1024 * 1024
 const SOURCE = /^[A-Za-z0-9_-]{1,64}$/
 
 type TgMessage = StrangerInput['message']
 
-interface Media {
-  fileId: string
-  size: number | undefined
-  name: string
-}
-
-/** The files one Telegram message carries, named for what they are. */
-function mediaOf(message: TgMessage): Media[] {
-  const m = message as TgMessage & {
-    sticker?: { file_id: string; file_size?: number; is_animated?: boolean; is_video?: boolean }
-  }
-  const photo = m.photo?.at(-1)
-  if (photo) return [{ fileId: photo.file_id, size: photo.file_size, name: 'photo.jpg' }]
-  if (m.video_note) return [{ fileId: m.video_note.file_id, size: m.video_note.file_size, name: 'round-video.mp4' }]
-  if (m.voice) return [{ fileId: m.voice.file_id, size: m.voice.file_size, name: 'voice-note.ogg' }]
-  if (m.video)
-    return [
-      {
-        fileId: m.video.file_id,
-        size: m.video.file_size,
-        name: (m.video as { file_name?: string }).file_name ?? 'video.mp4',
-      },
-    ]
-  if (m.animation) return [{ fileId: m.animation.file_id, size: m.animation.file_size, name: 'animation.mp4' }]
-  if (m.audio)
-    return [
-      {
-        fileId: m.audio.file_id,
-        size: m.audio.file_size,
-        name: (m.audio as { file_name?: string }).file_name ?? `${m.audio.title ?? 'audio'}.mp3`,
-      },
-    ]
-  if (m.document)
-    return [{ fileId: m.document.file_id, size: m.document.file_size, name: m.document.file_name ?? 'file' }]
-  if (m.sticker) {
-    // A sticker shows as an image: a still one is WebP; animated and video stickers are kept as files.
-    const name = m.sticker.is_video ? 'sticker.webm' : m.sticker.is_animated ? 'sticker.tgs' : 'sticker.webp'
-    return [{ fileId: m.sticker.file_id, size: m.sticker.file_size, name }]
-  }
-  return []
+/** The files one Telegram message carries, named for what they are: the bridge's one, or a sticker. */
+function mediaOf(message: TgMessage): { fileId: string; size: number | undefined; name: string }[] {
+  const media = messageMedia(message)
+  if (media) return [media]
+  const sticker = (
+    message as TgMessage & {
+      sticker?: { file_id: string; file_size?: number; is_animated?: boolean; is_video?: boolean }
+    }
+  ).sticker
+  if (!sticker) return []
+  // A sticker shows as an image: a still one is WebP; animated and video stickers are kept as files.
+  const name = sticker.is_video ? 'sticker.webm' : sticker.is_animated ? 'sticker.tgs' : 'sticker.webp'
+  return [{ fileId: sticker.file_id, size: sticker.file_size, name }]
 }
 
 /** The words of a message: its text or caption, and what a venue, a contact or a sticker says. */
@@ -123,16 +99,7 @@ export function registerCustomerTelegram(registry: TelegramRegistry, ctx: AppCon
             body: '',
             systemData: { action: 'customer.rated', detail: rating === 'up' ? '👍' : '👎' },
           })
-          w.emit(
-            'customer.changed',
-            { kind: 'conversation', id: conversation.id },
-            {
-              conversationId: conversation.id,
-              status: conversation.status ?? 'solved',
-              assigneeId: conversation.assignee_id,
-              by: null,
-            },
-          )
+          emitCustomerChanged(w, conversation.id, conversation.status ?? 'solved', conversation.assignee_id, null)
         },
         after: input.answer('Thank you for your answer!'),
       }
@@ -154,7 +121,7 @@ export function registerCustomerTelegram(registry: TelegramRegistry, ctx: AppCon
       const settings = await repo.selectSettings(ctx.db)
       // Customers see a first name at most, never a surname.
       const header =
-        settings.sign_replies === 1 && view.author ? `<b>${escape(firstName(view.author.displayName))}</b>` : ''
+        settings.sign_replies === 1 && view.author ? `<b>${escapeHtml(firstName(view.author.displayName))}</b>` : ''
       return partsOf(header, view.body, view.attachments)
     },
     delivered: async (send, ids) => {
@@ -223,16 +190,7 @@ export function registerCustomerTelegram(registry: TelegramRegistry, ctx: AppCon
             .selectAll()
             .where('id', '=', customer.conversation_id)
             .executeTakeFirstOrThrow()
-          w.emit(
-            'customer.changed',
-            { kind: 'conversation', id: conversation.id },
-            {
-              conversationId: conversation.id,
-              status: conversation.status ?? 'open',
-              assigneeId: conversation.assignee_id,
-              by: null,
-            },
-          )
+          emitCustomerChanged(w, conversation.id, conversation.status ?? 'open', conversation.assignee_id, null)
         }
       })
     },
@@ -245,7 +203,7 @@ export function registerCustomerTelegram(registry: TelegramRegistry, ctx: AppCon
       const who =
         view.customer?.direction === 'in' ? view.customer.customerName : (view.author?.displayName ?? 'Someone')
       const note = view.customer?.isInternal ? ' <i>(internal note)</i>' : ''
-      return `<b>${escape(who)}</b>${note} <i>· customer ${escape(conversation.name)}</i>`
+      return `<b>${escapeHtml(who)}</b>${note} <i>· customer ${escapeHtml(conversation.name)}</i>`
     },
     onEvent: (w, event, mirror) => onEvent(ctx, w, event, mirror),
   })
@@ -267,7 +225,7 @@ export function registerCustomerTelegram(registry: TelegramRegistry, ctx: AppCon
       const rest = text.slice(keyword[0].length)
       const isNote = keyword[1]?.toLowerCase() === 'note'
       const content = isNote || rest || input.message.photo ? await input.content() : null
-      if (content && 'refusal' in content) return { step: input.reply(escape(content.refusal)) }
+      if (content && 'refusal' in content) return { step: input.reply(escapeHtml(content.refusal)) }
       return {
         step: async (w) => {
           const services = input.services(w)
@@ -279,7 +237,7 @@ export function registerCustomerTelegram(registry: TelegramRegistry, ctx: AppCon
                 target,
                 {
                   body: rest,
-                  clientKey: `tg${input.message.chat.id}_${input.message.message_id}`.replace(/[^A-Za-z0-9_-]/g, '_'),
+                  clientKey: clientKeyOf(input.message.chat.id, input.message.message_id),
                   attachments: content.attachments,
                   isInternal: isNote,
                   ...(input.repliedTo ? { replyToId: input.repliedTo.messageId } : {}),
@@ -293,16 +251,12 @@ export function registerCustomerTelegram(registry: TelegramRegistry, ctx: AppCon
             } else await input.reply('Noted (internal) ✓')(w)
           } catch (error) {
             if (!(error instanceof AppError)) throw error
-            await input.reply(escape(error.message))(w)
+            await input.reply(escapeHtml(error.message))(w)
           }
         },
       }
     },
   })
-}
-
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 /** Inside the transaction that stored them: replies to queue for the customer, and the satisfaction question. */
@@ -565,16 +519,7 @@ async function planCustomer(ctx: AppContext, input: StrangerInput): Promise<Plan
             body: '',
             systemData: { action: 'customer.reopened' },
           })
-          w.emit(
-            'customer.changed',
-            { kind: 'conversation', id: conversation.id },
-            {
-              conversationId: conversation.id,
-              status: 'open',
-              assigneeId: conversation.assignee_id,
-              by: null,
-            },
-          )
+          emitCustomerChanged(w, conversation.id, 'open', conversation.assignee_id, null)
         } else if (conversation.status === 'waiting') {
           await updateOwnedConversation(w, conversation.id, { status: 'open' })
         }
@@ -654,7 +599,7 @@ async function planCustomer(ctx: AppContext, input: StrangerInput): Promise<Plan
             kind: 'text',
             body: body.slice(0, 4_000),
             replyToId: input.repliedTo?.conversationId === conversation.id ? input.repliedTo.messageId : null,
-            clientKey: `tg${message.chat.id}_${message.message_id}`.replace(/[^A-Za-z0-9_-]/g, '_'),
+            clientKey: clientKeyOf(message.chat.id, message.message_id),
             attachments: [...rows, ...locations],
             originChatId: message.chat.id,
             guestName: customerName(customer.erased_at ? { first_name: '', last_name: '', username: '' } : contact),
@@ -666,18 +611,18 @@ async function planCustomer(ctx: AppContext, input: StrangerInput): Promise<Plan
       }
       const replies: string[] = []
       if (customer.welcomed_episode < episode) {
-        replies.push(`${escape(settings.welcome_text)}\n\nYour reference: <b>${referenceOf(customer.id)}</b>`)
+        replies.push(`${escapeHtml(settings.welcome_text)}\n\nYour reference: <b>${referenceOf(customer.id)}</b>`)
         await w.trx.updateTable('customer').set({ welcomed_episode: episode }).where('id', '=', customer.id).execute()
       }
       if (!isOpenAt(parseHours(settings.hours), w.now, timezone) && customer.away_replied_episode < episode) {
-        replies.push(escape(settings.away_text))
+        replies.push(escapeHtml(settings.away_text))
         await w.trx
           .updateTable('customer')
           .set({ away_replied_episode: episode })
           .where('id', '=', customer.id)
           .execute()
       }
-      replies.push(...tellCustomerLines.map(escape))
+      replies.push(...tellCustomerLines.map(escapeHtml))
       if (replies.length) await input.reply(replies.join('\n\n'))(w)
     },
   }
