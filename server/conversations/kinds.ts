@@ -187,6 +187,8 @@ export class MessageKinds {
     db: Kysely<DB>,
     rows: readonly MessageRow[],
     viewer: Actor | null,
+    /** When every row is in a conversation of this kind (a message just posted). */
+    conversationKind?: ConversationKind,
   ): Promise<Map<number, Partial<MessageView>>> {
     const fields = new Map<number, Partial<MessageView>>()
     await Promise.all(
@@ -203,6 +205,7 @@ export class MessageKinds {
       }),
     )
     for (const spec of this.conversationKinds.values()) {
+      if (conversationKind !== undefined && conversationKind !== spec.conversationKind) continue
       const values = await spec.hydrate(db, rows)
       for (const [id, value] of values) fields.set(id, { ...fields.get(id), [spec.field]: value })
     }

@@ -129,6 +129,7 @@ export async function insertMessage(ctx: AppContext, w: WriteContext, spec: NewM
     isNew: true,
     mentionIds: new Map([[row.id, mentionIds]]),
     authors: spec.author ? [spec.author] : [],
+    conversationKind: spec.conversation.kind,
   })) as [MessageView]
   if (spec.kind !== 'system') {
     // Indexed once the kind's own rows exist (beforeEmit), so its searchText can read them.

@@ -56,7 +56,7 @@ export interface HistoryOptions {
 
 /** A page of history, oldest first. `aroundId` centres the page on one message (search hits). */
 export async function listMessages(ctx: AppContext, actor: Actor, conversationId: number, options: HistoryOptions) {
-  await requireReadable(ctx.db, actor, conversationId)
+  const conversation = await requireReadable(ctx.db, actor, conversationId)
   const limit = Math.min(options.limit ?? 50, 100)
   let rows: MessageRow[]
   if (options.aroundId !== undefined) {
@@ -72,7 +72,7 @@ export async function listMessages(ctx: AppContext, actor: Actor, conversationId
       limit,
     })
   }
-  return hydrateMessages(ctx.kinds, ctx.db, rows, { viewer: actor })
+  return hydrateMessages(ctx.kinds, ctx.db, rows, { viewer: actor, conversationKind: conversation.kind })
 }
 
 /** Moves the actor's read position forward (never back). */

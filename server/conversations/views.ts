@@ -1,6 +1,6 @@
 /** Turns message and conversation rows into the views clients see, in a few batched queries. */
 import type { Kysely, Selectable } from 'kysely'
-import type { ConversationTable, DB, MessageTable } from '../db/schema'
+import type { ConversationKind, ConversationTable, DB, MessageTable } from '../db/schema'
 import type { Actor } from '../auth/actor'
 import type { AttachmentView, ConversationView, MessageView, PersonRef, ReactionView } from '../shared/events'
 import type { MessageKinds } from './kinds'
@@ -41,6 +41,8 @@ export interface KnownFacts {
    * Without one (events, pushes, the Telegram mirror) every private part is left out.
    */
   viewer?: Actor | null
+  /** Every row is in a conversation of this kind: other conversation kinds' fields need no query. */
+  conversationKind?: ConversationKind
 }
 
 /** Message rows as views, each with the fields its registered kind adds (a notice's). */
@@ -70,7 +72,7 @@ export async function hydrateMessages(
           ),
         )
       : repo.selectMentions(db, ids),
-    kinds.hydrate(db, rows, known.viewer ?? null),
+    kinds.hydrate(db, rows, known.viewer ?? null, known.conversationKind),
   ])
   const noKindFields = kinds.emptyFields()
   const authorById = new Map([...(known.authors ?? []), ...fetchedAuthors].map((a) => [a.id, a]))
