@@ -71,13 +71,15 @@ export function NoticeCard({
 
   const acknowledge = async () => {
     setAcking(true)
+    // The button goes away: keep focus on the card's new state, not the page body — set
+    // before asking, since the live event may draw that state before the answer arrives.
+    hasJustAcked.current = true
     try {
       const result = await chatApi.acknowledge(message.id)
       onAcknowledged(result)
-      // The button goes away: keep focus on the card's new state, not the page body.
-      hasJustAcked.current = true
       announce(t('board.acknowledgedAt', { time: formatWhen(result.at) }))
     } catch (error) {
+      hasJustAcked.current = false
       toast(errorMessage(error), 'error')
     } finally {
       setAcking(false)
