@@ -49,6 +49,9 @@ import { eraseSolvedBefore, registerAnswererSync } from './customers/service'
 import { registerCustomerQueue } from './customers/queue'
 import { registerXeroRoutes } from './xero/routes'
 import { XeroClient } from './xero/client'
+import { XeroAssistant } from './xero/assistant'
+import { registerXeroCardRoutes } from './xero/card-routes'
+import { registerCardKind } from './xero/cards'
 import { runTaskJobs } from './tasks/jobs'
 import { MessageKinds } from './conversations/kinds'
 import { runNoticeJobs } from './notices/service'
@@ -178,12 +181,14 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const hub = new Hub(db, buildVersion(options.webRoot ?? null))
   write.onCommit((events) => hub.publish(events))
   // Message kinds plug into conversations before anything reads or writes a message, in
-  // this order: notices, tasks, customer conversations (cards join here).
+  // this order: notices, tasks, customer conversations, cards.
   const kinds = new MessageKinds()
   registerNoticeKind(kinds)
   registerTaskKind(kinds, clock)
   registerCustomerKind(kinds)
   options.messageKinds?.(kinds)
+  // Xero's cards; a test that brings a card kind of its own keeps it.
+  if (!kinds.get('card')) registerCardKind(kinds)
   // Presence and the outbox need the context they are part of: they are plugged in next.
   const base: Omit<AppContext, 'presence' | 'outbox'> = {
     config,
@@ -274,6 +279,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
     tokens: xero.tokens,
   })
   xero.callsLeftToday = (tenantId) => xeroClient.usage(tenantId).remainingToday
+  const assistant = new XeroAssistant(ctx, xero, xeroClient)
+  assistant.watch()
+  registerXeroCardRoutes(app, ctx, assistant, xero)
   registerAnswererSync(ctx)
   registerCustomerQueue(ctx)
   registerFileRoutes(app, ctx)
@@ -351,9 +359,13 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   app.addHook('onReady', async () => {
     await telegram.start()
     await ctx.outbox.start()
+    // Questions a stop left unanswered.
+    assistant.kick()
   })
   app.addHook('onClose', async () => {
     for (const timer of timers) clearInterval(timer)
+    assistant.stop()
+    await assistant.idle()
     await telegram.shutdown()
     await ctx.outbox.stop()
     ctx.presence.stop()

@@ -55,6 +55,15 @@ export const AUDIT_ACTIONS = [
   'xero.connected',
   'xero.disconnected',
   'xero.reconnect_needed',
+  'xero.asked',
+  'xero.shared',
+  'xero.refreshed',
+  'xero.denied',
+  'xero.draft_previewed',
+  'xero.draft_created',
+  'xero.settings_changed',
+  'xero.customer_linked',
+  'xero.balance_asked',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

@@ -9,6 +9,7 @@ export const ConversationKindSchema = Type.Union([
   Type.Literal('channel'),
   Type.Literal('direct'),
   Type.Literal('customer'),
+  Type.Literal('xero'),
 ])
 
 const conversationFields = {

@@ -47,6 +47,9 @@ export interface CustomerTable {
   blocked_at: number | null
   blocked_by: number | null
   unreachable_at: number | null
+  /** The Xero contact the shop linked this customer to (for /balance); null for none. */
+  xero_contact_id: string | null
+  xero_contact_name: string | null
   erased_at: number | null
 }
 

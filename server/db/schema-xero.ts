@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely'
+
 /** Table types of the Xero connection. Every token and secret is sealed with DATA_DIR/secret.key. */
 
 export type XeroConnectionKind = 'custom' | 'oauth'
@@ -41,4 +43,63 @@ export interface XeroOauthPendingTable {
   scopes: string
   member_id: number
   expires_at: number
+}
+
+export interface XeroSettingsTable {
+  id: number
+  alerts_conversation_id: number | null
+  digest_hour: number | null
+  customer_balance: Generated<number>
+  writes: Generated<number>
+  last_poll_at: number | null
+  last_digest_day: string | null
+}
+
+export type XeroDraftKind = 'invoice' | 'bill'
+export type XeroDraftState = 'preview' | 'created' | 'failed'
+
+/** One answer from Xero (or a draft to create there); `body` is the card as JSON. */
+export interface XeroCardTable {
+  id: Generated<number>
+  member_id: number | null
+  question: string
+  topic: string
+  body: string
+  organisation: string
+  tenant_id: string
+  as_of: number
+  created_at: number
+  draft_kind: XeroDraftKind | null
+  draft_state: XeroDraftState | null
+  draft_payload: string | null
+  draft_file_id: number | null
+  draft_key: string | null
+  draft_xero_id: string | null
+  draft_xero_url: string | null
+  draft_error: string | null
+}
+
+/** A card posted as a message: the snapshot that conversation sees. */
+export interface CardMessageTable {
+  message_id: number
+  card_id: number
+  shared_by: number | null
+  shared_at: number | null
+  include_personal: number
+  body: string
+  as_of: number
+}
+
+export interface XeroQuestionTable {
+  message_id: number
+  member_id: number
+  text: string
+  created_at: number
+  answered_at: number | null
+}
+
+export interface XeroAlertSeenTable {
+  invoice_id: string
+  kind: 'paid' | 'overdue'
+  at: number
 }

@@ -32,7 +32,15 @@ import type {
   CustomerTaskTable,
   CustomerUsageTable,
 } from './schema-customers'
-import type { XeroConnectionTable, XeroOauthPendingTable } from './schema-xero'
+import type {
+  CardMessageTable,
+  XeroAlertSeenTable,
+  XeroCardTable,
+  XeroConnectionTable,
+  XeroOauthPendingTable,
+  XeroQuestionTable,
+  XeroSettingsTable,
+} from './schema-xero'
 
 // The tables of deliveries to the outside world, secrets, push and Telegram are declared in
 // schema-outside.ts; everything is importable from here.
@@ -200,6 +208,11 @@ export interface DB {
   customer_task: CustomerTaskTable
   xero_connection: XeroConnectionTable
   xero_oauth_pending: XeroOauthPendingTable
+  xero_settings: XeroSettingsTable
+  xero_card: XeroCardTable
+  card_message: CardMessageTable
+  xero_question: XeroQuestionTable
+  xero_alert_seen: XeroAlertSeenTable
 }
 
 export type Member = Selectable<MemberTable>
@@ -211,7 +224,7 @@ export type Shop = Selectable<ShopTable>
 
 // Conversations (board, channels, direct), messages, notices, files.
 
-export type ConversationKind = 'board' | 'channel' | 'direct' | 'customer'
+export type ConversationKind = 'board' | 'channel' | 'direct' | 'customer' | 'xero'
 export type MessageKind = 'text' | 'notice' | 'system' | 'task' | 'card'
 export type ShiftStatus = 'on_shift' | 'off_shift' | 'away'
 

@@ -45,6 +45,9 @@ const TABLES = [
   'customer_message',
   'customer_participant',
   'customer_task',
+  'xero_settings',
+  'xero_card',
+  'card_message',
   'audit',
 ] as const
 

@@ -4,6 +4,7 @@
  * resumed; live-only signals (typing) have none.
  */
 import type { AudienceKind } from '../db/schema'
+import type { CardBody } from './card-body'
 
 export interface MemberSummary {
   id: number
@@ -26,7 +27,7 @@ export interface PersonRef {
 
 export interface ConversationView {
   id: number
-  kind: 'board' | 'channel' | 'direct' | 'customer'
+  kind: 'board' | 'channel' | 'direct' | 'customer' | 'xero'
   name: string
   topic: string
   isPrivate: boolean
@@ -169,6 +170,35 @@ export interface CustomerMessageFields {
   customerName: string
 }
 
+/** A draft a card stands for, to create in Xero on Confirm. */
+export interface CardDraftView {
+  kind: 'invoice' | 'bill'
+  state: 'preview' | 'created' | 'failed'
+  xeroId: string | null
+  xeroUrl: string | null
+  error: string | null
+}
+
+/**
+ * A card: a snapshot of an answer from Xero. The body is what this conversation may see (a
+ * shared card hides personal details unless its sharer chose to include them); refreshing it
+ * or following it further needs `xero.read`, checked by the server.
+ */
+export interface CardFields {
+  cardId: number
+  source: 'xero'
+  topic: string
+  body: CardBody
+  organisation: string
+  asOf: number
+  question: string
+  /** Null for the private answer in the asker's own Xero conversation. */
+  sharedBy: PersonRef | null
+  sharedAt: number | null
+  isRedacted: boolean
+  draft: CardDraftView | null
+}
+
 export interface MessageView {
   id: number
   conversationId: number
@@ -188,6 +218,7 @@ export interface MessageView {
   notice: NoticeView | null
   task: TaskFields | null
   customer: CustomerMessageFields | null
+  card: CardFields | null
   system: { action: string; actorName: string; detail: string } | null
   /** Someone outside the staff, writing in a linked Telegram group (author is then null). */
   guest: { name: string } | null

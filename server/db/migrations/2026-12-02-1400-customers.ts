@@ -11,7 +11,7 @@ type AnyDB = Kysely<any>
  * the references, foreign keys back on. Kysely runs SQLite migrations outside a transaction,
  * so the rebuild opens its own.
  */
-async function rebuildConversation(db: AnyDB, kinds: string[], withCustomerColumns: boolean): Promise<void> {
+export async function rebuildConversation(db: AnyDB, kinds: string[], withCustomerColumns: boolean): Promise<void> {
   await sql`pragma foreign_keys = off`.execute(db)
   try {
     await sql`begin immediate`.execute(db)

@@ -14,6 +14,7 @@ import * as tasks from './2026-12-02-1100-tasks'
 import * as displayTasks from './2026-12-02-1210-display-tasks'
 import * as customers from './2026-12-02-1400-customers'
 import * as xero from './2026-12-02-1500-xero'
+import * as xeroCards from './2026-12-02-1600-xero-cards'
 
 export const migrations: Record<string, Migration> = {
   '2026-11-22-1600-foundation': foundation,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-1210-display-tasks': displayTasks,
   '2026-12-02-1400-customers': customers,
   '2026-12-02-1500-xero': xero,
+  '2026-12-02-1600-xero-cards': xeroCards,
 }
