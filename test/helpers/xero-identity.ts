@@ -1,7 +1,9 @@
 /**
  * A loopback fake of Xero's identity server (token, revocation, the authorize step) and of
  * `GET /connections`, for tests. Refresh tokens rotate like Xero's: a spent one stays
- * accepted for the grace period on the fake's clock.
+ * accepted for the grace period on the fake's clock. Calls to `/api.xro/2.0/...` are checked
+ * like Xero checks them (a live bearer token, a tenant it was granted) and answered by the
+ * test's `api` handler.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
@@ -31,7 +33,29 @@ interface RefreshState {
   revoked: boolean
 }
 
+/** One accounting API call as the fake's `api` handler sees it (path after /api.xro/2.0/). */
+export interface ApiCall {
+  method: string
+  path: string
+  query: URLSearchParams
+  headers: http.IncomingHttpHeaders
+  body: Buffer
+  tenantId: string
+}
+
+export interface ApiAnswer {
+  status: number
+  body: unknown
+  headers?: Record<string, string>
+}
+
 export interface XeroIdentityFake {
+  /** Answers accounting API calls; null (or a null answer): 404. */
+  api: ((call: ApiCall) => ApiAnswer | null | Promise<ApiAnswer | null>) | null
+  /** Every accounting API call, in order. */
+  apiCalls: ApiCall[]
+  /** The scopes a Custom Connection's token carries. */
+  customScopes: string
   /** Base URL for XERO_IDENTITY_BASE and XERO_API_BASE. */
   url: string
   /** Token endpoint requests, in order. */
@@ -104,7 +128,7 @@ export async function startXeroIdentity(now: () => number): Promise<XeroIdentity
       if (!app || app.secret !== clientSecret) return { status: 400, body: { error: 'invalid_client' } }
       return {
         status: 200,
-        body: issue(clientId, [app.tenant], 'accounting.invoices.read accounting.contacts.read', false),
+        body: issue(clientId, [app.tenant], fake.customScopes, false),
       }
     }
     if (!oauthApps.has(clientId)) return { status: 400, body: { error: 'invalid_client' } }
@@ -174,6 +198,28 @@ export async function startXeroIdentity(now: () => number): Promise<XeroIdentity
           })),
         )
       }
+      if (url.pathname.startsWith('/api.xro/2.0/')) {
+        const bearer = (request.headers.authorization ?? '').replace(/^Bearer /, '')
+        const access = accessTokens.get(bearer)
+        if (!access || access.expiresAt < now()) return send(401, { Title: 'Unauthorized' })
+        const tenantId = String(request.headers['xero-tenant-id'] ?? '')
+        if (!access.tenants.some((t) => t.tenantId === tenantId)) return send(403, { Title: 'Forbidden' })
+        const call: ApiCall = {
+          method: request.method ?? 'GET',
+          path: url.pathname.slice('/api.xro/2.0/'.length),
+          query: url.searchParams,
+          headers: request.headers,
+          body: Buffer.concat(chunks),
+          tenantId,
+        }
+        fake.apiCalls.push(call)
+        void Promise.resolve(fake.api?.(call) ?? null).then((answer) => {
+          if (!answer) return send(404, { Title: 'Not Found' })
+          response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+          response.end(JSON.stringify(answer.body))
+        })
+        return
+      }
       send(404, { error: 'not_found' })
     })
   })
@@ -182,6 +228,9 @@ export async function startXeroIdentity(now: () => number): Promise<XeroIdentity
 
   const fake: XeroIdentityFake = {
     url: `http://127.0.0.1:${port}`,
+    api: null,
+    apiCalls: [],
+    customScopes: 'accounting.invoices.read accounting.contacts.read',
     calls: [],
     revocations: [],
     issuedRefreshTokens: [],
