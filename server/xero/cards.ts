@@ -128,7 +128,7 @@ export async function cardFields(db: Kysely<DB>, messageIds: readonly number[]):
       question: row.question,
       sharedBy,
       sharedAt: row.shared_at,
-      isRedacted: row.shared_by !== null && row.include_personal === 0,
+      isRedacted: row.include_personal === 0,
       draft: draftView(row),
     })
   }

@@ -60,9 +60,18 @@ const ACTIONS: Record<AuditAction, true> = {
   'xero.connected': true,
   'xero.disconnected': true,
   'xero.reconnect_needed': true,
+  'xero.asked': true,
+  'xero.shared': true,
+  'xero.refreshed': true,
+  'xero.denied': true,
+  'xero.draft_previewed': true,
+  'xero.draft_created': true,
+  'xero.settings_changed': true,
+  'xero.customer_linked': true,
+  'xero.balance_asked': true,
 }
 
-const GROUPS = ['login.', 'member.', 'invite.', 'telegram.'] as const
+const GROUPS = ['login.', 'member.', 'invite.', 'telegram.', 'xero.'] as const
 
 export function actionLabel(action: string): string {
   const key = `audit.action.${action}`
