@@ -142,6 +142,22 @@ const MUTATIONS = [
     replace: 'if (false) {',
     tests: ['test/customers/work.test.ts'],
   },
+  {
+    name: 'xero-shared-redaction',
+    rule: 'a shared Xero card hides emails, phone numbers and bank details unless the sharer includes them',
+    file: 'server/xero/assistant.ts',
+    find: 'const snapshot = includePersonal ? body : redact(body)',
+    replace: 'const snapshot = body',
+    tests: ['test/xero/cards.test.ts'],
+  },
+  {
+    name: 'xero-refresh-permission',
+    rule: 'only members who may read Xero refresh a shared card',
+    file: 'server/xero/assistant.ts',
+    find: "await this.requireRead(actor, 'refresh')",
+    replace: '',
+    tests: ['test/xero/cards.test.ts'],
+  },
 ]
 
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
