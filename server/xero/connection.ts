@@ -33,6 +33,8 @@ export const READ_SCOPES = [
   'accounting.payments.read',
   'accounting.reports.banksummary.read',
   'accounting.reports.aged.read',
+  // "Profit this month": the profit and loss report.
+  'accounting.reports.profitandloss.read',
 ]
 export const WRITE_SCOPES = ['accounting.invoices']
 
