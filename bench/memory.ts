@@ -80,7 +80,12 @@ async function main(): Promise<void> {
   const port = 20000 + Math.floor(Math.random() * 2000)
   const seeded = await seed(dataDir, CLIENTS)
   const probe = path.join(root, 'bench/memory-probe.mjs')
-  const server = await startServer(dataDir, port, { nodeArgs: ['--expose-gc', `--import=${probe}`], ipc: true })
+  // BENCH_NODE_FLAGS tries V8 or Node flags on the server ("--max-semi-space-size=1").
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  const server = await startServer(dataDir, port, {
+    nodeArgs: [...extra, '--expose-gc', `--import=${probe}`],
+    ipc: true,
+  })
   const rows = []
   const sockets: WebSocket[] = []
   try {

@@ -11,8 +11,9 @@
  *     plus one second. The highest rate held is reported, and the server's share of a core.
  * Also: server RSS idle and under load, and the raw better-sqlite3 rate of inserting an
  * equivalent row. BENCH_NODE_ARGS passes flags to the server (e.g. --cpu-prof).
- * Flags: --clients N (200), --rate R (50), --seconds S (10), --ramp-seconds S (5),
- * --ramp "100,200,…" (rates to try), --json
+ * Flags: --clients N (200), --rate R (50), --seconds S (10) after --warmup S (5) untimed,
+ * --ramp-seconds S (5), --ramp "100,200,…" (rates to try), --client-threads N (2: the
+ * clients run in worker threads of the load generator), --json
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -21,7 +22,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import SQLite from 'better-sqlite3'
-import WebSocket from 'ws'
+import { Worker } from 'node:worker_threads'
 import { root, seed, sleep, startServer, type Seeded } from './seed'
 
 const args = process.argv.slice(2)
@@ -40,6 +41,10 @@ const RAMP =
     ? (args[rampArg + 1] ?? '').split(',').map(Number)
     : [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600]
 const SENDERS = 5
+/** Untimed seconds at --rate before the timed ones. */
+const WARMUP_SECONDS = flag('warmup', 5)
+/** Worker threads the clients are spread over. */
+const CLIENT_THREADS = flag('client-threads', 2)
 /** How long after a ramp step ends its last deliveries may still arrive. */
 const GRACE_MS = 1000
 
@@ -60,67 +65,95 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
 }
 
-/** Messages posted and not yet at every client, and the latency of each delivery. */
-class Tracker {
-  readonly pending = new Map<string, { start: number; remaining: number }>()
-  private samples = new Float64Array(1 << 16)
-  count = 0
+/**
+ * The benchmark's clients, spread over worker threads (bench/clients-worker.mjs) so that the
+ * load generator reading 200 frames of one message in a row does not count as delivery time.
+ * Each phase (the fixed rate, each ramp step) starts afresh: `begin` tells every worker when a
+ * message was posted; a message is delivered when every worker has it on all its clients.
+ */
+class ClientPool {
+  /** Posted messages not yet at every client: workers still waiting for each. */
+  readonly pending = new Map<string, number>()
   failed = 0
 
-  record(ms: number): void {
-    if (this.count === this.samples.length) {
-      const bigger = new Float64Array(this.samples.length * 2)
-      bigger.set(this.samples)
-      this.samples = bigger
+  private constructor(private readonly workers: Worker[]) {
+    for (const worker of workers) {
+      worker.on('message', (message: { type: string; key?: string }) => {
+        if (message.type !== 'done' || message.key === undefined) return
+        const left = (this.pending.get(message.key) ?? 1) - 1
+        if (left <= 0) this.pending.delete(message.key)
+        else this.pending.set(message.key, left)
+      })
     }
-    this.samples[this.count++] = ms
   }
 
-  sorted(): Float64Array {
-    return this.samples.slice(0, this.count).sort()
+  static async start(port: number, tokens: string[], threads: number): Promise<ClientPool> {
+    const shares = Array.from({ length: threads }, (_, i) => tokens.filter((_, n) => n % threads === i))
+    const workers = await Promise.all(
+      shares.map(
+        (share) =>
+          new Promise<Worker>((resolve, reject) => {
+            const worker = new Worker(path.join(root, 'bench/clients-worker.mjs'), {
+              workerData: { port, tokens: share },
+            })
+            worker.once('error', reject)
+            worker.once('message', () => resolve(worker))
+          }),
+      ),
+    )
+    return new ClientPool(workers)
   }
-}
 
-const KEY_MARK = Buffer.from('"clientKey":"')
+  begin(key: string): void {
+    const at = performance.timeOrigin + performance.now()
+    this.pending.set(key, this.workers.length)
+    for (const worker of this.workers) worker.postMessage({ type: 'start', key, at })
+  }
 
-async function connectClients(port: number, tokens: string[], tracker: () => Tracker): Promise<WebSocket[]> {
-  return Promise.all(
-    tokens.map(
-      (token) =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
-            headers: { cookie: `bb_session=${token}`, origin: `http://127.0.0.1:${port}` },
-          })
-          ws.on('message', (raw: Buffer) => {
-            // Cheap on the load generator's side: it shares the machine with the server.
-            const at = raw.indexOf(KEY_MARK)
-            if (at < 0) return
-            const start = at + KEY_MARK.length
-            const key = raw.toString('latin1', start, raw.indexOf(34, start))
-            const current = tracker()
-            const entry = current.pending.get(key)
-            if (!entry) return
-            current.record(performance.now() - entry.start)
-            if (--entry.remaining === 0) current.pending.delete(key)
-          })
-          ws.once('open', () => resolve(ws))
-          ws.once('error', reject)
-        }),
-    ),
-  )
+  /** Ends a phase: every delivery's latency, sorted; what was still missing is forgotten. */
+  async collect(): Promise<{ sorted: Float64Array; undelivered: number; failed: number }> {
+    const answers = await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<Float64Array>((resolve) => {
+            const listen = (message: { type: string; samples?: Float64Array }) => {
+              if (message.type !== 'samples') return
+              worker.off('message', listen)
+              resolve(message.samples ?? new Float64Array())
+            }
+            worker.on('message', listen)
+            worker.postMessage({ type: 'collect' })
+          }),
+      ),
+    )
+    const all = new Float64Array(answers.reduce((n, a) => n + a.length, 0))
+    let at = 0
+    for (const answer of answers) {
+      all.set(answer, at)
+      at += answer.length
+    }
+    const result = { sorted: all.sort(), undelivered: this.pending.size, failed: this.failed }
+    this.pending.clear()
+    this.failed = 0
+    return result
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()))
+  }
 }
 
 let sequence = 0
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
 
-async function post(port: number, token: string, channelId: number, tracker: Tracker, clients: number): Promise<void> {
+async function post(port: number, token: string, channelId: number, pool: ClientPool): Promise<void> {
   const clientKey = `bench-${process.pid}-${++sequence}`
   // About 100 bytes of text, like a short message in a shop.
   const body = JSON.stringify({
     body: `Delivery from the bench, number ${sequence}: the van is at the back door, bring the trolley.`,
     clientKey,
   })
-  tracker.pending.set(clientKey, { start: performance.now(), remaining: clients })
+  pool.begin(clientKey)
   await new Promise<void>((resolve) => {
     const request = http.request(
       {
@@ -139,13 +172,13 @@ async function post(port: number, token: string, channelId: number, tracker: Tra
       (response) => {
         response.resume()
         response.on('end', () => {
-          if (response.statusCode !== 201) tracker.failed++
+          if (response.statusCode !== 201) pool.failed++
           resolve()
         })
       },
     )
     request.on('error', () => {
-      tracker.failed++
+      pool.failed++
       resolve()
     })
     request.end(body)
@@ -153,14 +186,7 @@ async function post(port: number, token: string, channelId: number, tracker: Tra
 }
 
 /** Posts at a fixed rate for `seconds`; returns how far behind schedule the senders fell. */
-async function runAtRate(
-  port: number,
-  seeded: Seeded,
-  tracker: Tracker,
-  clients: number,
-  rate: number,
-  seconds: number,
-) {
+async function runAtRate(port: number, seeded: Seeded, pool: ClientPool, rate: number, seconds: number) {
   const total = Math.round(rate * seconds)
   const started = performance.now()
   const inflight: Promise<void>[] = []
@@ -170,16 +196,16 @@ async function runAtRate(
     const wait = due - performance.now()
     if (wait > 1) await sleep(wait)
     else worstLagMs = Math.max(worstLagMs, -wait)
-    inflight.push(post(port, seeded.tokens[i % SENDERS] as string, seeded.channelId, tracker, clients))
+    inflight.push(post(port, seeded.tokens[i % SENDERS] as string, seeded.channelId, pool))
   }
   await Promise.all(inflight)
   return { worstLagMs, endedAt: started + seconds * 1000 }
 }
 
 /** Whether every message reached every client by `deadline`. */
-async function waitDrained(tracker: Tracker, deadline: number): Promise<boolean> {
-  while (tracker.pending.size > 0 && performance.now() < deadline) await sleep(10)
-  return tracker.pending.size === 0 && performance.now() <= deadline + 10
+async function waitDrained(pool: ClientPool, deadline: number): Promise<boolean> {
+  while (pool.pending.size > 0 && performance.now() < deadline) await sleep(10)
+  return pool.pending.size === 0 && performance.now() <= deadline + 10
 }
 
 /** The ceiling: better-sqlite3 inserting an equivalent message row, one transaction per row. */
@@ -215,21 +241,26 @@ async function main(): Promise<void> {
   const server = await startServer(dataDir, port)
   const pid = server.pid as number
   const results: Record<string, number | string>[] = []
-  let sockets: WebSocket[] = []
+  let pool: ClientPool | null = null
   try {
     await sleep(1500)
     const rssIdle = rssMb(pid)
 
     // 1. Fan-out latency at a fixed rate.
-    let tracker = new Tracker()
-    sockets = await connectClients(port, seeded.tokens.slice(0, CLIENTS), () => tracker)
+    pool = await ClientPool.start(port, seeded.tokens.slice(0, CLIENTS), CLIENT_THREADS)
     await sleep(3000) // presence events from the connections settle first
     let rssLoad = rssMb(pid)
     const sampler = setInterval(() => (rssLoad = Math.max(rssLoad, rssMb(pid))), 200)
     const cpuFixed = cpuSeconds(pid)
-    const fixed = await runAtRate(port, seeded, tracker, CLIENTS, RATE, SECONDS)
-    await waitDrained(tracker, fixed.endedAt + 10_000)
-    const sorted = tracker.sorted()
+    if (WARMUP_SECONDS > 0) {
+      // Untimed: the server's code is compiled and its caches warm, as on any shop's afternoon.
+      const warm = await runAtRate(port, seeded, pool, RATE, WARMUP_SECONDS)
+      await waitDrained(pool, warm.endedAt + 10_000)
+      await pool.collect()
+    }
+    const fixed = await runAtRate(port, seeded, pool, RATE, SECONDS)
+    await waitDrained(pool, fixed.endedAt + 10_000)
+    const { sorted, undelivered, failed } = await pool.collect()
     results.push({
       load: 'fan-out',
       clients: CLIENTS,
@@ -237,9 +268,9 @@ async function main(): Promise<void> {
       p50_ms: round(percentile(sorted, 50)),
       p95_ms: round(percentile(sorted, 95)),
       p99_ms: round(percentile(sorted, 99)),
-      deliveries: tracker.count,
-      undelivered: tracker.pending.size,
-      failed_posts: tracker.failed,
+      deliveries: sorted.length,
+      undelivered,
+      failed_posts: failed,
       // The server's CPU per message (stored, indexed, sent to every client): the figure
       // least disturbed by other work on a shared machine.
       server_cpu_ms_per_msg: round(((cpuSeconds(pid) - cpuFixed) * 1000) / (RATE * SECONDS), 2),
@@ -252,14 +283,14 @@ async function main(): Promise<void> {
     // 2. The ramp: each rate in turn until one is not held.
     let held = 0
     for (const rate of RAMP) {
-      tracker = new Tracker()
       const cpuBefore = cpuSeconds(pid)
-      const step = await runAtRate(port, seeded, tracker, CLIENTS, rate, RAMP_SECONDS)
-      const drained = await waitDrained(tracker, step.endedAt + GRACE_MS)
+      const step = await runAtRate(port, seeded, pool, rate, RAMP_SECONDS)
+      const drained = await waitDrained(pool, step.endedAt + GRACE_MS)
       const serverCpu = (cpuSeconds(pid) - cpuBefore) / (RAMP_SECONDS + GRACE_MS / 1000)
       // The senders may start up to 10% of the step late (a busy shared machine) and still count.
-      const isHeld = drained && tracker.failed === 0 && step.worstLagMs < RAMP_SECONDS * 100
-      const stepSorted = tracker.sorted()
+      const collected = await pool.collect()
+      const isHeld = drained && collected.failed === 0 && step.worstLagMs < RAMP_SECONDS * 100
+      const stepSorted = collected.sorted
       results.push({
         load: 'ramp',
         clients: CLIENTS,
@@ -267,9 +298,9 @@ async function main(): Promise<void> {
         p50_ms: round(percentile(stepSorted, 50)),
         p95_ms: round(percentile(stepSorted, 95)),
         p99_ms: round(percentile(stepSorted, 99)),
-        deliveries: tracker.count,
-        undelivered: tracker.pending.size,
-        failed_posts: tracker.failed,
+        deliveries: stepSorted.length,
+        undelivered: collected.undelivered,
+        failed_posts: collected.failed,
         sender_lag_ms: round(step.worstLagMs),
         server_cpu_share: round(serverCpu, 2),
         server_cpu_ms_per_msg: round(((cpuSeconds(pid) - cpuBefore) * 1000) / (rate * RAMP_SECONDS), 2),
@@ -291,7 +322,7 @@ async function main(): Promise<void> {
       ratio_to_sqlite: round(held / ceiling, 4),
     })
   } finally {
-    for (const ws of sockets) ws.terminate()
+    await pool?.close()
     server.kill('SIGTERM')
     await new Promise((resolve) => server.once('exit', resolve))
     fs.rmSync(dataDir, { recursive: true, force: true })
