@@ -242,10 +242,10 @@ function namedQuestion(words: Words): Question | null {
   // "Acme invoices", "Acme's invoices", "Acme details", "Acme's balance"
   const last = keys.length - 1
   const owner = words.raw[last - 1] ?? ''
-  const possessive = /['’]s$/i.test(owner)
+  const possessive = /['\u2019]s$/i.test(owner)
   const about = keys[last]!
   if (last >= 1 && !KEYWORD_SET.has(keys[last - 1]!)) {
-    const name = [...words.raw.slice(0, last - 1), owner.replace(/['’]s$/i, '')].join(' ')
+    const name = [...words.raw.slice(0, last - 1), owner.replace(/['\u2019]s$/i, '')].join(' ')
     if (about === 'invoices') return { topic: 'invoices', contact: name }
     if (about === 'details' || (possessive && ['balance', 'phone', 'email', 'address'].includes(about))) {
       return { topic: 'contact', name }
@@ -283,7 +283,7 @@ function toWords(text: string): Words {
   const raw: string[] = []
   for (const token of text.split(' ')) {
     // Trailing punctuation never belongs to a name or a number; a leading # may (invoice #42).
-    const trimmed = token.replace(/^["'“‘(]+/, '').replace(/[?!.,;:"'”’)]+$/, '')
+    const trimmed = token.replace(/^["'\u201c\u2018(]+/, '').replace(/[?!.,;:"'\u201d\u2019)]+$/, '')
     if (trimmed === '') {
       if (token.includes('?') && raw.length === 0) {
         keys.push('?')
