@@ -166,6 +166,7 @@ if (!isChromiumMissing(t)) {
       { view: 'displays', path: '/displays', ready: 'h1' },
       { view: 'customers', path: '/customers', ready: 'h1' },
       { view: 'customer settings', path: '/settings/customers', ready: 'form' },
+      { view: 'xero', path: '/xero', ready: '.xero-method' },
     ]
     for (const size of SIZES) {
       for (const scheme of SCHEMES) {

@@ -206,6 +206,7 @@ if (!isChromiumMissing(t)) {
       { view: 'new task', path: '/tasks/new', ready: 'form' },
       { view: 'customers inbox', path: '/customers', ready: 'h1' },
       { view: 'customer settings', path: '/settings/customers', ready: 'form' },
+      { view: 'xero', path: '/xero', ready: '.xero-method' },
     ]
     const failures: string[] = []
     const check = async (page: Page, label: string) => {

@@ -2,8 +2,8 @@
  * The app: boot (setup? signed in? approved?), then the shell with its navigation and the
  * route table. Routing is a plain switch over the path signal; see lib/router.ts.
  */
-import type { ComponentChildren } from 'preact'
-import { useEffect, useRef } from 'preact/hooks'
+import type { ComponentChildren, ComponentType } from 'preact'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { t } from './lib/i18n'
 import { currentPath, matchPath, navigate, startRouter } from './lib/router'
 import { isShowingCached } from './lib/offline'
@@ -48,6 +48,7 @@ const CustomerSettingsPage = lazyPage(() =>
   import('./features/customers/customer-settings-page').then((m) => m.CustomerSettingsPage),
 )
 const DisplaysPage = lazyPage(() => import('./features/displays/displays-page').then((m) => m.DisplaysPage))
+const XeroPage = lazyPage(() => import('./features/xero/xero-page').then((m) => m.XeroPage))
 const Tasks = lazyPage(() =>
   import('./features/tasks/routes').then(
     ({ tasksRoute }) =>
@@ -203,6 +204,7 @@ function Routes() {
   if (path === '/customers') return can('customers.answer') ? <CustomersPage /> : <NotAllowed />
   if (path === '/system') return isOwner.value ? <SystemPage /> : <NotAllowed />
   if (path === '/telegram') return canTelegram() ? <TelegramPage /> : <NotAllowed />
+  if (path === '/xero') return can('settings.manage') ? <XeroPage /> : <NotAllowed />
   if (path === '/directory') return <DirectoryPage />
   if (path === '/displays') return can('members.manage') ? <DisplaysPage /> : <NotAllowed />
   const pair = matchPath('/pair/:code', path)
@@ -287,6 +289,8 @@ function navItems(isPhone: boolean): NavItem[] {
   }
   if (canTelegram())
     extras.push({ href: '/telegram', label: t('nav.telegram'), icon: 'send', match: (p) => p === '/telegram' })
+  if (can('settings.manage'))
+    extras.push({ href: '/xero', label: t('nav.xero'), icon: 'link', match: (p) => p === '/xero' })
   const account: NavItem = { href: '/account', label: t('nav.account'), icon: 'user', match: (p) => p === '/account' }
   if (!isPhone) return [...items, account, ...extras]
   // At most five tabs: Account moves to the More page when there is no room.
@@ -378,6 +382,18 @@ function ConnectionLine() {
   )
 }
 
+/** The Reconnect Xero banner: its code is fetched only for members who may ask Xero. */
+function XeroBanner() {
+  const [Banner, setBanner] = useState<ComponentType | null>(null)
+  useEffect(() => {
+    import('./features/xero/reconnect-banner').then(
+      (m) => setBanner(() => m.ReconnectBanner),
+      () => undefined,
+    )
+  }, [])
+  return Banner ? <Banner /> : null
+}
+
 function Shell({ children }: { children: ComponentChildren }) {
   const path = currentPath.value
   const current = me.value
@@ -410,6 +426,7 @@ function Shell({ children }: { children: ComponentChildren }) {
       </nav>
       <main id="main" class="main" tabIndex={-1}>
         <ConnectionLine />
+        {can('xero.read') ? <XeroBanner /> : null}
         {children}
       </main>
       <nav class="tabbar" aria-label={t('nav.label')}>

@@ -3,10 +3,13 @@
  * replaced from params; tn() picks `key_one` / `key_other` by the count's plural rule.
  */
 import { en } from './messages/en'
+import type { enAudit } from './messages/en-audit'
 import type { enCustomers } from './messages/en-customers'
+import type { enXero } from './messages/en-xero'
+import type { enXeroCards } from './messages/en-xero-cards'
 
 /** Every message, including those a lazily loaded part adds with addMessages(). */
-export type Catalogue = typeof en & typeof enCustomers
+export type Catalogue = typeof en & typeof enCustomers & typeof enXero & typeof enXeroCards & typeof enAudit
 export type MessageKey = keyof Catalogue
 export type PluralKey = { [K in MessageKey]: K extends `${infer Base}_other` ? Base : never }[MessageKey]
 export type Params = Record<string, string | number>

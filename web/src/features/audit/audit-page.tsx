@@ -1,4 +1,5 @@
 /** /audit — the owner's record of who did what: filter by action and date, page, export. */
+import './messages'
 import { useEffect, useState } from 'preact/hooks'
 import { api, type AuditAction, type AuditEntry, type AuditQuery, type Role } from '../../lib/api'
 import { errorMessage } from '../../lib/errors'

@@ -3,10 +3,12 @@
  * the latest message on top, who said what beneath it, and the unread and mention counts.
  */
 import '../customers/messages'
+import '../xero/messages'
 import { t, tn } from '../../lib/i18n'
 import { me } from '../../lib/session'
 import { Avatar } from '../../ui/avatar'
 import { Icon } from '../../ui/icons'
+import { XeroIcon } from '../xero/xero-icon'
 import type { Conversation, ConversationItem } from './chat-api'
 import { conversationTitle, otherPeople } from './people'
 import { PresenceDot, presenceText } from './presence'
@@ -21,6 +23,7 @@ function ConversationIcon({ item }: { item: Pick<Conversation, 'kind' | 'members
     )
   }
   if (item.kind === 'customer') return <Avatar name={item.name || '?'} isNeutral />
+  if (item.kind === 'xero') return <XeroIcon />
   if (item.kind === 'channel') {
     return (
       <span class="conv-icon">
@@ -42,6 +45,7 @@ function ConversationIcon({ item }: { item: Pick<Conversation, 'kind' | 'members
 function rowSubtitle(item: ConversationItem): string {
   if (item.kind === 'board') return t('chat.boardSubtitle')
   if (item.kind === 'customer') return t('customers.conversationSubtitle')
+  if (item.kind === 'xero') return t('xero.conversationSubtitle')
   if (item.kind === 'direct') {
     const others = otherPeople(item)
     if (others.length === 1 && others[0]) return presenceText(others[0].id) || t('chat.directMessage')

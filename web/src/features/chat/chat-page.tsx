@@ -14,6 +14,7 @@ import { EmptyState, Loading } from '../../ui/empty-state'
 import { Field, FormError } from '../../ui/field'
 import { Icon } from '../../ui/icons'
 import { toast } from '../../ui/toast'
+import { AskXeroButton } from '../xero/ask-xero-button'
 import { chatApi, type Conversation } from './chat-api'
 import { ConversationRow } from './chat-list-row'
 import { ConversationView } from './conversation-view'
@@ -106,6 +107,8 @@ function ConversationList({ currentId }: { currentId: number | null }) {
           <Icon name="hash" size={18} />
           {t('chat.browseShort')}
         </button>
+        {/* Asked daily, unlike a new channel: before it, so a phone that cannot show all three shows this one. */}
+        {can('xero.read') ? <AskXeroButton /> : null}
         {canCreateChannel() ? (
           <button type="button" class="chip" onClick={() => setDialog('channel')}>
             <Icon name="plus" size={18} />

@@ -3,6 +3,7 @@
  * people. On a phone search and mute fold into a "More" button, so the name has the room.
  */
 import '../customers/messages'
+import '../xero/messages'
 import { useEffect, useId, useRef, useState } from 'preact/hooks'
 import { t, tn } from '../../lib/i18n'
 import { hasNavigated } from '../../lib/router'
@@ -12,6 +13,7 @@ import { EmptyState } from '../../ui/empty-state'
 import { Icon } from '../../ui/icons'
 import { MuteButton } from '../notifications/mute-button'
 import { CustomerPanel } from '../customers/customer-panel'
+import { XeroIcon } from '../xero/xero-icon'
 import type { ConversationDetail } from './chat-api'
 import { otherPeople } from './people'
 import { PresenceDot, presenceText } from './presence'
@@ -59,11 +61,13 @@ export function ConvHeader({
       ? t('chat.boardSubtitle')
       : detail.kind === 'customer'
         ? t('customers.conversationSubtitle')
-        : single
-          ? presenceText(single.id)
-          : detail.kind === 'channel'
-            ? detail.topic || tn('chat.memberCount', detail.memberCount)
-            : tn('chat.memberCount', detail.memberCount)
+        : detail.kind === 'xero'
+          ? t('xero.conversationSubtitle')
+          : single
+            ? presenceText(single.id)
+            : detail.kind === 'channel'
+              ? detail.topic || tn('chat.memberCount', detail.memberCount)
+              : tn('chat.memberCount', detail.memberCount)
   return (
     <>
       <header class="conv-header">
@@ -75,6 +79,8 @@ export function ConvHeader({
             <Avatar name={single.displayName} size="small" />
             <PresenceDot memberId={single.id} />
           </span>
+        ) : detail?.kind === 'xero' ? (
+          <XeroIcon isSmall />
         ) : detail ? (
           <span class="conv-icon conv-icon-small conv-header-icon">
             <Icon
@@ -119,7 +125,7 @@ export function ConvHeader({
             </div>
           </div>
         ) : null}
-        {detail && detail.kind !== 'board' ? (
+        {detail && detail.kind !== 'board' && detail.kind !== 'xero' ? (
           <button type="button" class="icon-button" aria-label={t('chat.peopleIn', { name: title })} onClick={onPeople}>
             <Icon name="users" size={22} />
           </button>

@@ -25,6 +25,9 @@ import { activeMembers, conversationTitle, ensureMembers } from './people'
 import { PeopleDialog } from './people-dialog'
 import { markReadLocally } from './store'
 import { TypingLine, useTyping } from './typing-line'
+import { lazyPage } from '../../ui/lazy-page'
+
+const XeroConversationTools = lazyPage(() => import('../xero/conversation-tools').then((m) => m.XeroConversationTools))
 
 const PAGE = 50
 const HIGHLIGHT_MS = 2_500
@@ -400,6 +403,7 @@ export function ConversationView({ id }: { id: number }) {
           />
         ) : null}
       </div>
+      {detail?.kind === 'xero' && !detail.isArchived ? <XeroConversationTools /> : null}
       {detail?.isArchived ? (
         <p class="composer composer-readonly muted">{t('chat.archivedNote')}</p>
       ) : detail ? (

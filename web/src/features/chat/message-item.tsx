@@ -19,13 +19,15 @@ import type { MessageView, ReactionView } from './chat-api'
 import { Markdown, plainPreview } from '../../lib/markdown'
 import { authorNameOf, memberName, rankOf } from './people'
 import type { MessageHandlers } from './message-actions'
-import { MessageSheet } from './message-sheet'
+import { canDelete, MessageSheet } from './message-sheet'
 import { customerOf, DeliveryMark } from '../customers/customer-message'
 import { lazyPage } from '../../ui/lazy-page'
 
 // The dialogs load when first opened: most conversations are not with customers.
 const MakeTaskDialog = lazyPage(() => import('../customers/customer-actions').then((m) => m.MakeTaskDialog))
 const ShareDialog = lazyPage(() => import('../customers/customer-actions').then((m) => m.ShareDialog))
+// A Xero card's code loads with the first card shown: most conversations have none.
+const MessageCard = lazyPage(() => import('../xero/card-view').then((m) => m.MessageCard))
 
 export function systemText(message: MessageView): string {
   const system = message.system
@@ -186,6 +188,19 @@ export function MessageItem({
     return (
       <div class="msg msg-task" id={`m-${message.id}`} data-message-id={message.id}>
         <TaskCard message={message} isHighlighted={isHighlighted} />
+        <Reactions message={message} onReact={handlers.onReact} />
+      </div>
+    )
+  }
+
+  if (message.kind === 'card' && message.card && !isDeleted) {
+    return (
+      <div class="msg msg-card" id={`m-${message.id}`} data-message-id={message.id}>
+        <MessageCard
+          message={message}
+          isHighlighted={isHighlighted}
+          onRemove={canDelete(message) ? () => void handlers.onDelete(message) : undefined}
+        />
         <Reactions message={message} onReact={handlers.onReact} />
       </div>
     )

@@ -56,7 +56,9 @@ export function otherPeople(conversation: Pick<Conversation, 'members'>) {
 /** What a conversation is called in lists and headings. */
 export function conversationTitle(conversation: Pick<Conversation, 'kind' | 'name' | 'members'>): string {
   if (conversation.kind === 'board') return t('chat.boardName')
-  if (conversation.kind === 'channel' || conversation.kind === 'customer') return conversation.name
+  // The member's own conversation with Xero is named by the server ("Xero"), not after its one member.
+  if (conversation.kind === 'channel' || conversation.kind === 'customer' || conversation.kind === 'xero')
+    return conversation.name
   const others = otherPeople(conversation)
   return others.length ? others.map((person) => person.displayName).join(', ') : t('chat.justYou')
 }

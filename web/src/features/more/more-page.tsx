@@ -1,4 +1,5 @@
 /** /more — on phones, the places that do not fit in the tab bar. */
+import '../xero/messages'
 import { t } from '../../lib/i18n'
 import { isOwner, can, me } from '../../lib/session'
 import { Icon, type IconName } from '../../ui/icons'
@@ -36,6 +37,8 @@ export function MorePage() {
     const hint = can('settings.manage') ? t('more.telegramHint') : t('more.telegramGroupsHint')
     links.push({ href: '/telegram', icon: 'send', label: t('nav.telegram'), hint })
   }
+  if (can('settings.manage'))
+    links.push({ href: '/xero', icon: 'link', label: t('nav.xero'), hint: t('more.xeroHint') })
   if (isOwner.value)
     links.push({ href: '/system', icon: 'download', label: t('nav.system'), hint: t('more.systemHint') })
   if (can('members.manage'))

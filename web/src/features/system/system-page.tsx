@@ -1,6 +1,6 @@
 /**
  * /system — for owners: is the box healthy? Version and uptime, database and disk, backups,
- * integrations, the delivery queue with its failures, and the export of everything.
+ * integrations, Xero's call budget, the delivery queue with its failures, and the export of everything.
  * Refreshes every 30 seconds while the page is visible.
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
@@ -15,6 +15,7 @@ import './system.css'
 import { About, Alerts, Storage } from './system-health'
 import { Backups, Export } from './backups-section'
 import { Deliveries, Integrations } from './deliveries-section'
+import { XeroCalls } from './xero-section'
 
 const REFRESH_MS = 30_000
 
@@ -72,12 +73,20 @@ export function SystemPage() {
         </p>
       ) : null}
       {!status && !error ? <Loading label={t('common.loading')} /> : null}
-      {status ? <SystemView status={status} onChanged={load} /> : null}
+      {status ? <SystemView status={status} loadedAt={loadedAt} onChanged={load} /> : null}
     </Page>
   )
 }
 
-function SystemView({ status, onChanged }: { status: SystemStatus; onChanged: () => Promise<void> }) {
+function SystemView({
+  status,
+  loadedAt,
+  onChanged,
+}: {
+  status: SystemStatus
+  loadedAt: number
+  onChanged: () => Promise<void>
+}) {
   return (
     <div class="system">
       <Alerts status={status} />
@@ -86,6 +95,7 @@ function SystemView({ status, onChanged }: { status: SystemStatus; onChanged: ()
         <Storage status={status} />
         <Backups status={status} onChanged={onChanged} />
         <Export />
+        <XeroCalls loadedAt={loadedAt} />
         <Integrations status={status} />
         <Deliveries status={status} onChanged={onChanged} />
       </div>

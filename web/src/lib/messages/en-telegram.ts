@@ -103,14 +103,6 @@ export const enTelegram = {
   'telegram.unlinkBody': 'Backboard stops sending you messages in Telegram. You can link again at any time.',
   'telegram.unlinked': 'Telegram is unlinked.',
 
-  'audit.action.telegram.*': 'All Telegram events',
-  'audit.action.telegram.connected': 'Telegram bot connected',
-  'audit.action.telegram.disconnected': 'Telegram bot disconnected',
-  'audit.action.telegram.linked': 'Telegram account linked',
-  'audit.action.telegram.unlinked': 'Telegram account unlinked',
-  'audit.action.telegram.group_linked': 'Telegram group linked',
-  'audit.action.telegram.group_unlinked': 'Telegram group unlinked',
-
   'telegram.guest': 'Telegram guest',
   'telegram.guestHint': 'Wrote in the linked Telegram group; not a member of the shop.',
   'telegram.via': 'via Telegram',
