@@ -52,6 +52,10 @@ import { XeroClient } from './xero/client'
 import { XeroAssistant } from './xero/assistant'
 import { registerXeroCardRoutes } from './xero/card-routes'
 import { registerCardKind } from './xero/cards'
+import { registerXeroDraftRoutes } from './xero/draft-routes'
+import { XeroAlerts } from './xero/alerts'
+import { registerXeroTelegram } from './xero/telegram'
+import { customerBalanceCommand } from './xero/balance'
 import { runTaskJobs } from './tasks/jobs'
 import { MessageKinds } from './conversations/kinds'
 import { runNoticeJobs } from './notices/service'
@@ -282,6 +286,14 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const assistant = new XeroAssistant(ctx, xero, xeroClient)
   assistant.watch()
   registerXeroCardRoutes(app, ctx, assistant, xero)
+  // Drafts written back to Xero, customers linked to Xero contacts, and alerts (started when ready).
+  registerXeroDraftRoutes(app, ctx, assistant, xero)
+  const xeroAlerts = new XeroAlerts(ctx, assistant, xero)
+  app.addHook('onReady', async () => xeroAlerts.start())
+  app.addHook('preClose', async () => {
+    xeroAlerts.stop()
+    await xeroAlerts.idle()
+  })
   registerAnswererSync(ctx)
   registerCustomerQueue(ctx)
   registerFileRoutes(app, ctx)
@@ -302,8 +314,9 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   const telegramRegistry = new TelegramRegistry()
   registerNoticeTelegram(telegramRegistry, ctx)
   // Customers first: its `#done` is for customer conversations only, the tasks' for jobs.
-  registerCustomerTelegram(telegramRegistry, ctx)
+  registerCustomerTelegram(telegramRegistry, ctx, new Map([['balance', customerBalanceCommand(ctx, assistant)]]))
   registerTaskTelegram(telegramRegistry, ctx)
+  registerXeroTelegram(telegramRegistry, ctx, assistant)
   options.telegramBehaviours?.(telegramRegistry)
   const telegram = new TelegramService(
     ctx,

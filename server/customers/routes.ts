@@ -47,6 +47,7 @@ const CustomerSchema = Type.Object({
   isThrottled: Type.Boolean(),
   isErased: Type.Boolean(),
   satisfaction: Nullable(Type.Union([Type.Literal('up'), Type.Literal('down')])),
+  xeroContact: Nullable(Type.Object({ id: Type.String(), name: Type.String() })),
 })
 
 const CustomerListItemSchema = Type.Object({

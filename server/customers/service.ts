@@ -47,6 +47,8 @@ export interface CustomerView {
   isThrottled: boolean
   isErased: boolean
   satisfaction: 'up' | 'down' | null
+  /** The Xero contact the shop linked them to (their /balance); null for none. */
+  xeroContact: { id: string; name: string } | null
 }
 
 export interface CustomerListItem extends CustomerView {
@@ -122,6 +124,10 @@ async function views(
     isThrottled: customer.throttled_at !== null && now - customer.throttled_at < THROTTLE_SHOWN_MS,
     isErased: customer.erased_at !== null,
     satisfaction: customer.satisfaction,
+    xeroContact:
+      customer.xero_contact_id === null
+        ? null
+        : { id: customer.xero_contact_id, name: customer.xero_contact_name ?? '' },
   }))
 }
 
@@ -473,7 +479,17 @@ async function eraseIn(ctx: AppContext, w: WriteContext, conversation: Conversat
   }
   await w.trx
     .updateTable('customer')
-    .set({ first_name: '', last_name: '', username: '', phone: '', language: '', tags: '[]', erased_at: w.now })
+    .set({
+      first_name: '',
+      last_name: '',
+      username: '',
+      phone: '',
+      language: '',
+      tags: '[]',
+      xero_contact_id: null,
+      xero_contact_name: null,
+      erased_at: w.now,
+    })
     .where('id', '=', customer.id)
     .execute()
   await updateOwnedConversation(w, conversation.id, { name: 'Erased customer' })

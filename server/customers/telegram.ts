@@ -68,11 +68,21 @@ function mb(bytes: number): string {
   return `${Math.max(1, Math.round(bytes / 1024 / 1024))} MB`
 }
 
-export function registerCustomerTelegram(registry: TelegramRegistry, ctx: AppContext): void {
+/**
+ * A command a customer may send the bot that another feature answers (`/balance`): a plan
+ * that answers in their chat, or null to take the message as an ordinary one.
+ */
+export type CustomerCommand = (customer: repo.CustomerRow, input: StrangerInput) => Promise<Plan | null>
+
+export function registerCustomerTelegram(
+  registry: TelegramRegistry,
+  ctx: AppContext,
+  commands: ReadonlyMap<string, CustomerCommand> = new Map(),
+): void {
   registry.registerStrangers({
     name: 'customers',
     buttonPrefix: 'csat',
-    handle: (input) => planCustomer(ctx, input),
+    handle: (input) => planCustomer(ctx, input, commands),
     handleButton: async (input) => {
       // `csat:<up|down>:<conversation id>`, pressed by the customer of that conversation only.
       const [rating, id] = input.payload.split(':')
@@ -368,13 +378,24 @@ export async function tellCustomer(
 }
 
 /** Plans what a customer's private message does. */
-async function planCustomer(ctx: AppContext, input: StrangerInput): Promise<Plan | null> {
+async function planCustomer(
+  ctx: AppContext,
+  input: StrangerInput,
+  commands: ReadonlyMap<string, CustomerCommand>,
+): Promise<Plan | null> {
   if (!(await repo.isEnabled(ctx.db))) return null
   const { message, from } = input
   const existing = await repo.selectByTelegramUser(ctx.db, from.id)
   // Blocked: nothing stored, nothing forwarded, and the bot says nothing.
   if (existing?.blocked_at) return { step: async () => undefined }
   if (input.isEdit) return existing ? planEdit(ctx, existing, message) : { step: async () => undefined }
+  // A command another feature answers (/balance), for a customer the shop knows.
+  const command = /^\/([a-z0-9_]+)(?:@\w+)?\s*$/i.exec(message.text ?? '')
+  const answer = command && existing ? commands.get(command[1]!.toLowerCase()) : undefined
+  if (answer && existing) {
+    const plan = await answer(existing, input)
+    if (plan) return plan
+  }
   const settings = await repo.selectSettings(ctx.db)
   const timezone = (await ctx.db.selectFrom('shop').select('timezone').executeTakeFirst())?.timezone ?? 'UTC'
   const now = ctx.clock.now()

@@ -93,6 +93,16 @@ export function selectOrphans(db: Kysely<DB>, before: number) {
         eb.not(eb.exists(eb.selectFrom('attachment as a').select('a.id').whereRef('a.file_id', '=', 'f.id'))),
         eb.not(eb.exists(eb.selectFrom('page_file as pf').select('pf.file_id').whereRef('pf.file_id', '=', 'f.id'))),
         eb.not(eb.exists(eb.selectFrom('member as m').select('m.id').whereRef('m.avatar_file_id', '=', 'f.id'))),
+        // A bill's photo waits for its draft to be created in Xero.
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('xero_card as xc')
+              .select('xc.id')
+              .whereRef('xc.draft_file_id', '=', 'f.id')
+              .where('xc.draft_state', '!=', 'created'),
+          ),
+        ),
         eb.not(
           eb.exists(
             eb

@@ -54,8 +54,13 @@ export interface BuiltCard {
  * fields of the stored card. drafts.ts registers one.
  */
 export interface DraftPlugin {
-  /** A draft asked for in words ("invoice Acme 2 x Widget at 15"); null when the text is not one. */
-  fromText(actor: Actor, text: string): Promise<(BuiltCard & { draft: NewDraft }) | null>
+  /**
+   * A draft asked for in words ("invoice Acme 2 x Widget at 15"): its preview, or a pick-list
+   * when the name fits several contacts; null when the text is not a draft.
+   */
+  fromText(actor: Actor, text: string): Promise<(BuiltCard & { draft?: NewDraft }) | null>
+  /** Creates the card's draft in Xero, once however often it is asked. */
+  confirm(actor: Actor, cardId: number): Promise<XeroCardView>
 }
 
 export interface NewDraft {
@@ -232,27 +237,7 @@ export class XeroAssistant {
         .set({ body: JSON.stringify(body), as_of: w.now, organisation: context.organisation })
         .where('id', '=', id)
         .execute()
-      const shares = await w.trx
-        .selectFrom('card_message')
-        .select(['message_id', 'include_personal', 'shared_by'])
-        .where('card_id', '=', id)
-        .execute()
-      for (const share of shares) {
-        const snapshot = share.shared_by !== null && share.include_personal === 0 ? redact(body) : body
-        await w.trx
-          .updateTable('card_message')
-          .set({ body: JSON.stringify(snapshot), as_of: w.now })
-          .where('message_id', '=', share.message_id)
-          .execute()
-        const message = await w.trx
-          .updateTable('message')
-          .set({ body: cardText(snapshot) })
-          .where('id', '=', share.message_id)
-          .where('deleted_at', 'is', null)
-          .returningAll()
-          .executeTakeFirst()
-        if (message) await reindexAndEmit(this.ctx, w, message)
-      }
+      await this.replaceSnapshots(w, id, body)
       await recordAudit(w.trx, w.now, {
         action: 'xero.refreshed',
         actor: auditParty(actor),
@@ -260,7 +245,7 @@ export class XeroAssistant {
         detail: { cardId: id, topic: card.topic },
       })
       const fresh = await w.trx.selectFrom('xero_card').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-      return this.view(fresh, await this.person(fresh.member_id))
+      return this.view(fresh, await this.person(fresh.member_id, w.trx))
     })
   }
 
@@ -299,7 +284,10 @@ export class XeroAssistant {
     return card
   }
 
-  /** Posts a card as a message: the private answer (no sharer) or a shared snapshot. */
+  /**
+   * Posts a card as a message: the private answer (no sharer, personal details included), a
+   * shared snapshot, or what the shop announces (no sharer, personal details hidden).
+   */
   async postCard(
     w: WriteContext,
     card: CardRow,
@@ -308,7 +296,7 @@ export class XeroAssistant {
     includePersonal: boolean,
   ): Promise<MessageView> {
     const body = parseBody(card.body)
-    const snapshot = sharer && !includePersonal ? redact(body) : body
+    const snapshot = includePersonal ? body : redact(body)
     return insertMessage(this.ctx, w, {
       conversation,
       author: sharer?.member ?? null,
@@ -332,6 +320,56 @@ export class XeroAssistant {
     })
   }
 
+  /**
+   * Replaces every posted snapshot of a card with `body` (hidden details stay hidden), and
+   * tells the conversations: a refresh, a draft created in Xero.
+   */
+  async replaceSnapshots(w: WriteContext, cardId: number, body: CardBody): Promise<void> {
+    const shares = await w.trx
+      .selectFrom('card_message')
+      .select(['message_id', 'include_personal'])
+      .where('card_id', '=', cardId)
+      .execute()
+    for (const share of shares) {
+      const snapshot = share.include_personal === 1 ? body : redact(body)
+      await w.trx
+        .updateTable('card_message')
+        .set({ body: JSON.stringify(snapshot), as_of: w.now })
+        .where('message_id', '=', share.message_id)
+        .execute()
+      const message = await w.trx
+        .updateTable('message')
+        .set({ body: cardText(snapshot) })
+        .where('id', '=', share.message_id)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst()
+      if (message) await reindexAndEmit(this.ctx, w, message)
+    }
+  }
+
+  /**
+   * A card nobody asked for (an alert, the daily digest), posted by the shop into a
+   * conversation with personal details hidden.
+   */
+  async announce(w: WriteContext, built: BuiltCard, conversation: ConversationRow): Promise<MessageView> {
+    const card = await w.trx
+      .insertInto('xero_card')
+      .values({
+        member_id: null,
+        question: built.question,
+        topic: built.body.topic,
+        body: JSON.stringify(built.body),
+        organisation: built.organisation,
+        tenant_id: built.tenantId,
+        as_of: w.now,
+        created_at: w.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return this.postCard(w, card, conversation, null, false)
+  }
+
   view(card: CardRow, askedBy: PersonRef | Pick<Member, 'id' | 'username' | 'display_name'> | null): XeroCardView {
     const body = parseBody(card.body)
     const person: PersonRef | null =
@@ -353,9 +391,9 @@ export class XeroAssistant {
     }
   }
 
-  private async person(memberId: number | null): Promise<PersonRef | null> {
+  private async person(memberId: number | null, db = this.ctx.db): Promise<PersonRef | null> {
     if (memberId === null) return null
-    const row = await this.ctx.db
+    const row = await db
       .selectFrom('member')
       .select(['id', 'username', 'display_name'])
       .where('id', '=', memberId)
@@ -373,7 +411,8 @@ export class XeroAssistant {
       .executeTakeFirst()
   }
 
-  private async ownConversation(w: WriteContext, actor: Actor): Promise<ConversationRow> {
+  /** The member's private conversation with Xero, made on first use, in the caller's write. */
+  async ownConversation(w: WriteContext, actor: Actor): Promise<ConversationRow> {
     const existing = await this.findOwnConversation(actor.member.id, w.trx)
     if (existing) return existing
     return insertOwnedConversation(w, {
@@ -408,7 +447,7 @@ export class XeroAssistant {
         const isOwn = conversation.kind === 'xero'
         if (!isOwn && !MENTION.test(message.body)) continue
         // ask() stores its own question line as answered: the conflict leaves it so.
-        const inserted = await w.trx
+        await w.trx
           .insertInto('xero_question')
           .values({ message_id: message.id, member_id: message.author.id, text: message.body, created_at: w.now })
           .onConflict((oc) => oc.doNothing())
@@ -519,7 +558,7 @@ export class XeroAssistant {
       const surface: AskSurface = isOwn ? 'conversation' : 'mention'
       const card = await this.storeCard(w, actor, built ?? this.failureCard(failure!, pending.text), surface)
       // In the asker's own conversation the answer is private; elsewhere it is shared by them.
-      await this.postCard(w, card, conversation, isOwn ? null : actor, false)
+      await this.postCard(w, card, conversation, isOwn ? null : actor, isOwn)
     })
   }
 

@@ -80,6 +80,21 @@ interface Tenant {
 
 type Attempt = { kind: 'ok'; value: unknown } | { kind: 'unauthorized' } | { kind: 'limited'; headers: RateHeaders }
 
+/** One request to the accounting API, as sent (again after a 429 or a 401). */
+interface Call {
+  method: 'GET' | 'POST' | 'PUT'
+  url: string
+  headers: Record<string, string>
+  body?: Uint8Array<ArrayBuffer> | string
+}
+
+export interface SendOptions {
+  /** Xero answers a repeated key with the first request's result instead of doing it again. */
+  idempotencyKey?: string
+  /** For a Buffer body (an attachment's bytes); JSON bodies are sent as application/json. */
+  contentType?: string
+}
+
 /**
  * Reads Xero's accounting API for the connected organisation within Xero's limits: 5 calls
  * in flight, 60 a minute and 5,000 a UTC day per organisation (lower when Xero's headers say
@@ -114,13 +129,13 @@ export class XeroClient {
   async get<T>(path: string, query: Record<string, string> = {}): Promise<T> {
     const first = await this.tokens.accessToken()
     const search = new URLSearchParams(Object.entries(query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    const url = `${this.apiBase}/api.xro/2.0/${path.replace(/^\/+/, '')}${search.size > 0 ? `?${search}` : ''}`
+    const url = this.url(path, search)
     const key = `${first.tenantId} ${url}`
     const cached = this.cache.get(key)
     if (cached && cached.until > this.clock.now()) return cached.value as T
     const shared = this.pending.get(key)
     if (shared) return (await shared) as T
-    const call = this.fetchAnswer(url, first)
+    const call = this.fetchAnswer({ method: 'GET', url, headers: {} }, first)
       .then((value) => {
         this.remember(key, value)
         return value
@@ -128,6 +143,41 @@ export class XeroClient {
       .finally(() => this.pending.delete(key))
     this.pending.set(key, call)
     return (await call) as T
+  }
+
+  /**
+   * GET with `If-Modified-Since`: only records changed since `since` (ms). Never cached nor
+   * shared, since the answer depends on the moment asked.
+   */
+  async getChanged<T>(path: string, query: Record<string, string>, since: number): Promise<T> {
+    const first = await this.tokens.accessToken()
+    // Xero reads the header as a UTC time without a zone: 2026-12-02T09:15:00.
+    const headers = { 'If-Modified-Since': new Date(since).toISOString().slice(0, 19) }
+    return (await this.fetchAnswer(
+      { method: 'GET', url: this.url(path, new URLSearchParams(query)), headers },
+      first,
+    )) as T
+  }
+
+  /**
+   * POST or PUT {apiBase}/api.xro/2.0/{path}: a write, never cached nor shared. A Buffer body
+   * goes as it is (an attachment), anything else as JSON. It keeps the same limits as reads
+   * and is tried again only when Xero certainly did not act on it (a 429, a 401).
+   */
+  async send<T>(method: 'POST' | 'PUT', path: string, body: unknown, options: SendOptions = {}): Promise<T> {
+    const first = await this.tokens.accessToken()
+    const isRaw = Buffer.isBuffer(body)
+    const headers: Record<string, string> = {
+      'Content-Type': isRaw ? (options.contentType ?? 'application/octet-stream') : 'application/json',
+    }
+    if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey
+    const call: Call = {
+      method,
+      url: this.url(path, new URLSearchParams()),
+      headers,
+      body: isRaw ? new Uint8Array(body) : JSON.stringify(body),
+    }
+    return (await this.fetchAnswer(call, first)) as T
   }
 
   /** Calls spent and left, for the System page; without a tenant, the one asked last. */
@@ -145,6 +195,10 @@ export class XeroClient {
       }
     }
     return { ...tenant.budget.usage(now), inFlight: tenant.gate.active }
+  }
+
+  private url(path: string, search: URLSearchParams): string {
+    return `${this.apiBase}/api.xro/2.0/${path.replace(/^\/+/, '')}${search.size > 0 ? `?${search}` : ''}`
   }
 
   private tenant(id: string): Tenant {
@@ -169,14 +223,14 @@ export class XeroClient {
   }
 
   /** One answer, with one retry after a short 429 and one after a 401 with a fresh token. */
-  private async fetchAnswer(url: string, first: { token: string; tenantId: string }): Promise<unknown> {
+  private async fetchAnswer(call: Call, first: { token: string; tenantId: string }): Promise<unknown> {
     let auth = first
     let retriedLimit = false
     let retriedAuth = false
     let maxWait = this.maxWaitMs
     for (;;) {
       const tenant = this.tenant(auth.tenantId)
-      const attempt = await this.attempt(tenant, url, auth, maxWait)
+      const attempt = await this.attempt(tenant, call, auth, maxWait)
       if (attempt.kind === 'ok') return attempt.value
       if (attempt.kind === 'unauthorized') {
         if (retriedAuth) throw reconnect()
@@ -199,7 +253,7 @@ export class XeroClient {
   /** Waits for a place and a slot, then makes one request. */
   private async attempt(
     tenant: Tenant,
-    url: string,
+    call: Call,
     auth: { token: string; tenantId: string },
     maxWait: number,
   ): Promise<Attempt> {
@@ -216,7 +270,7 @@ export class XeroClient {
         }
         await this.sleep(at - now)
       }
-      return await this.request(tenant, url, auth)
+      return await this.request(tenant, call, auth)
     } finally {
       tenant.gate.leave()
     }
@@ -231,15 +285,18 @@ export class XeroClient {
     return decision.at
   }
 
-  private async request(tenant: Tenant, url: string, auth: { token: string; tenantId: string }): Promise<Attempt> {
+  private async request(tenant: Tenant, call: Call, auth: { token: string; tenantId: string }): Promise<Attempt> {
     let response: Response
     try {
-      response = await this.fetch(url, {
+      response = await this.fetch(call.url, {
+        method: call.method,
         headers: {
+          ...call.headers,
           Authorization: `Bearer ${auth.token}`,
           'xero-tenant-id': auth.tenantId,
           Accept: 'application/json',
         },
+        ...(call.body === undefined ? {} : { body: call.body }),
         signal: AbortSignal.timeout(this.timeoutMs),
       })
     } catch {
@@ -261,7 +318,7 @@ export class XeroClient {
       await response.body?.cancel()
       throw unavailable()
     }
-    if (!response.ok) throw await refused(response)
+    if (!response.ok) throw await refused(response, call.method !== 'GET')
     try {
       return { kind: 'ok', value: await response.json() }
     } catch {
@@ -270,12 +327,21 @@ export class XeroClient {
   }
 }
 
-/** Xero's own words for a 4xx, trimmed: its answers carry a Detail or Message field. */
-async function refused(response: Response): Promise<AppError> {
+/**
+ * Xero's own words for a 4xx, trimmed: its answers carry a Detail or Message field, and a
+ * refused write names the first thing wrong in Elements[].ValidationErrors[].
+ */
+async function refused(response: Response, isWrite: boolean): Promise<AppError> {
   let detail = ''
   try {
-    const body = (await response.json()) as { Detail?: unknown; Message?: unknown; detail?: unknown }
-    const text = body.Detail ?? body.Message ?? body.detail
+    const body = (await response.json()) as {
+      Detail?: unknown
+      Message?: unknown
+      detail?: unknown
+      Elements?: Array<{ ValidationErrors?: Array<{ Message?: unknown }> }>
+    }
+    const validation = body.Elements?.flatMap((element) => element.ValidationErrors ?? [])[0]?.Message
+    const text = validation ?? body.Detail ?? body.Message ?? body.detail
     if (typeof text === 'string') detail = text.slice(0, 200)
   } catch {
     // No readable body: the status says enough.
@@ -285,7 +351,7 @@ async function refused(response: Response): Promise<AppError> {
     return new AppError(
       403,
       'xero_scope',
-      'The Xero connection is not allowed to read this; reconnect with that access.',
+      `The Xero connection is not allowed to ${isWrite ? 'change' : 'read'} this; reconnect with that access.`,
     )
   }
   return new AppError(502, 'xero_refused', detail ? `Xero refused the request: ${detail}` : 'Xero refused the request.')

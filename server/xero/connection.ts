@@ -36,7 +36,8 @@ export const READ_SCOPES = [
   // "Profit this month": the profit and loss report.
   'accounting.reports.profitandloss.read',
 ]
-export const WRITE_SCOPES = ['accounting.invoices']
+// Drafting invoices and bills, and attaching a bill's photo to it.
+export const WRITE_SCOPES = ['accounting.invoices', 'accounting.attachments']
 
 /** Xero keeps a rotated refresh token usable this long. */
 export const REFRESH_GRACE_MS = 30 * 60_000

@@ -13,6 +13,7 @@ import { loadConfig } from '../../server/config'
 import { ManualClock } from '../../server/shared/clock'
 import type { App } from '../../server/shared/app-types'
 import type { AppContext } from '../../server/shared/context'
+import type { ConversationView } from '../../server/shared/events'
 import type { MessageView } from '../../server/realtime/events'
 import { bodyOf, cookieOf, nextAddress, START_TIME, type SignedInMember, type StartedApp } from './app'
 
@@ -66,7 +67,7 @@ export function newClientKey(prefix = 'key'): string {
 
 export interface ConversationItem {
   id: number
-  kind: 'board' | 'channel' | 'direct'
+  kind: ConversationView['kind']
   name: string
   isPrivate: boolean
   isArchived: boolean

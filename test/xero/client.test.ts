@@ -32,6 +32,8 @@ async function settle(): Promise<void> {
 interface Seen {
   url: string
   headers: Headers
+  method: string
+  body: unknown
 }
 
 /** Xero as a function: answers what `answer` says, and counts requests open at once. */
@@ -41,7 +43,12 @@ class FakeXero {
   mostOpen = 0
   answer: (seen: Seen) => Response | Promise<Response> = (seen) => Response.json({ url: seen.url })
   fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const seen = { url: String(input), headers: new Headers(init?.headers) }
+    const seen = {
+      url: String(input),
+      headers: new Headers(init?.headers),
+      method: init?.method ?? 'GET',
+      body: init?.body,
+    }
     this.requests.push(seen)
     this.open += 1
     this.mostOpen = Math.max(this.mostOpen, this.open)
@@ -337,4 +344,96 @@ t.test('other refusals keep Xero’s reason', async (t) => {
   })
   xero.answer = () => new Response('', { status: 403 })
   await t.rejects(client.get('Reports/ProfitAndLoss'), { status: 403, code: 'xero_scope' })
+})
+
+t.test('send() writes JSON under the Idempotency-Key, never from the cache nor shared', async (t) => {
+  const { client, xero } = setup({ cacheMs: 60_000 })
+  xero.answer = (seen) => Response.json({ Invoices: [{ InvoiceID: `id-${xero.requests.length}`, sent: seen.body }] })
+  const payload = { Invoices: [{ Type: 'ACCREC', Status: 'DRAFT' }] }
+  const [one, two] = await Promise.all([
+    client.send('PUT', 'Invoices', payload, { idempotencyKey: 'key-1' }),
+    client.send('PUT', 'Invoices', payload, { idempotencyKey: 'key-1' }),
+  ])
+  t.equal(xero.requests.length, 2, 'each write is its own request')
+  t.not(one, two)
+  const [first] = xero.requests
+  t.equal(first!.method, 'PUT')
+  t.equal(first!.url, `${API}/api.xro/2.0/Invoices`)
+  t.equal(first!.headers.get('idempotency-key'), 'key-1')
+  t.equal(first!.headers.get('content-type'), 'application/json')
+  t.match(first!.headers.get('authorization'), /^Bearer /)
+  t.equal(first!.headers.get('xero-tenant-id'), 'tenant-1')
+  t.same(JSON.parse(String(first!.body)), payload)
+  t.equal(client.usage().callsToday, 2, 'writes spend the same budget')
+})
+
+t.test('send() of bytes goes raw with its content type', async (t) => {
+  const { client, xero } = setup()
+  xero.answer = () => Response.json({ Attachments: [{ FileName: 'receipt.png' }] })
+  const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])
+  await client.send('PUT', 'Invoices/abc/Attachments/receipt.png', bytes, {
+    idempotencyKey: 'key-photo',
+    contentType: 'image/png',
+  })
+  const [seen] = xero.requests
+  t.equal(seen!.headers.get('content-type'), 'image/png')
+  t.ok(Buffer.from(seen!.body as Uint8Array).equals(bytes), 'the bytes as they are')
+})
+
+t.test('a write limited by a 429 is sent again after Retry-After, with the same key', async (t) => {
+  const { client, xero, timers } = setup()
+  let first = true
+  xero.answer = () => {
+    if (!first) return Response.json({ ok: true })
+    first = false
+    return new Response('', { status: 429, headers: { 'Retry-After': '2' } })
+  }
+  const write = track(client.send('POST', 'Invoices', { Invoices: [] }, { idempotencyKey: 'key-2' }))
+  await settle()
+  t.notOk(write.done)
+  await timers.advance(2000)
+  t.same(write.value, { ok: true })
+  t.same(
+    xero.requests.map((r) => [r.method, r.headers.get('idempotency-key')]),
+    [
+      ['POST', 'key-2'],
+      ['POST', 'key-2'],
+    ],
+  )
+})
+
+t.test('a refused write names the first thing Xero found wrong', async (t) => {
+  const { client, xero } = setup()
+  xero.answer = () =>
+    Response.json(
+      {
+        ErrorNumber: 10,
+        Type: 'ValidationException',
+        Message: 'A validation exception occurred',
+        Elements: [
+          { ValidationErrors: [{ Message: 'The Contact must contain at least 1 of the following elements' }] },
+        ],
+      },
+      { status: 400 },
+    )
+  await t.rejects(client.send('PUT', 'Invoices', {}), {
+    status: 502,
+    code: 'xero_refused',
+    message: 'Xero refused the request: The Contact must contain at least 1 of the following elements',
+  })
+  xero.answer = () => new Response('', { status: 403 })
+  await t.rejects(client.send('PUT', 'Invoices', {}), {
+    code: 'xero_scope',
+    message: 'The Xero connection is not allowed to change this; reconnect with that access.',
+  })
+})
+
+t.test('getChanged() asks with If-Modified-Since and is never cached', async (t) => {
+  const { client, xero } = setup({ cacheMs: 60_000 })
+  xero.answer = () => Response.json({ Invoices: [] })
+  await client.getChanged('Invoices', { Statuses: 'PAID' }, Date.UTC(2026, 11, 2, 9, 15, 30, 500))
+  await client.getChanged('Invoices', { Statuses: 'PAID' }, Date.UTC(2026, 11, 2, 9, 15, 30, 500))
+  t.equal(xero.requests.length, 2)
+  t.equal(xero.requests[0]!.headers.get('if-modified-since'), '2026-12-02T09:15:30')
+  t.equal(xero.requests[0]!.url, `${API}/api.xro/2.0/Invoices?Statuses=PAID`)
 })

@@ -24,6 +24,11 @@ t.test('the Xero routes and fields are described', async (t) => {
     ['/api/xero/cards/{id}', 'get'],
     ['/api/xero/cards/{id}/share', 'post'],
     ['/api/xero/cards/{id}/refresh', 'post'],
+    ['/api/xero/drafts/invoice', 'post'],
+    ['/api/xero/drafts/bill', 'post'],
+    ['/api/xero/cards/{id}/confirm', 'post'],
+    ['/api/xero/contacts', 'get'],
+    ['/api/customers/{id}/xero-contact', 'put'],
   ]
   for (const [path, method] of routes) t.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`)
   t.match(JSON.stringify(doc.paths['/api/xero/ask']), /"text"/, 'ask takes a text')

@@ -37,7 +37,9 @@ const CUSTOM_SCOPES = [
   'accounting.reports.aged.read',
   'accounting.reports.profitandloss.read',
 ]
-const WRITE_SCOPE = 'accounting.invoices'
+/** What drafting adds (WRITE_SCOPES on the server): invoices and bills, and a bill's photo. */
+const WRITE_SCOPES = ['accounting.invoices', 'accounting.attachments']
+const WRITE_SCOPE = WRITE_SCOPES[0]!
 const DEVELOPER_URL = 'https://developer.xero.com/app/manage'
 
 /** Sends the browser to Xero to sign in; Xero sends it back to /api/xero/callback, then here. */
@@ -172,9 +174,11 @@ function ScopeList({ scopes }: { scopes: readonly string[] }) {
           <code>{scope}</code>
         </li>
       ))}
-      <li>
-        <code>{WRITE_SCOPE}</code> <span class="muted">({t('xero.allowWrites')})</span>
-      </li>
+      {WRITE_SCOPES.map((scope) => (
+        <li key={scope}>
+          <code>{scope}</code> <span class="muted">({t('xero.allowWrites')})</span>
+        </li>
+      ))}
     </ul>
   )
 }
@@ -480,8 +484,8 @@ function ConnectionFacts({
                   <li key={scope}>
                     {scopeLabel(scope)}
                     {scope === 'offline_access' ? null : (
-                      <span class={scope === WRITE_SCOPE ? 'badge badge-owner' : 'badge'}>
-                        {scope === WRITE_SCOPE ? t('xero.scopeWrite') : t('xero.scopeRead')}
+                      <span class={WRITE_SCOPES.includes(scope) ? 'badge badge-owner' : 'badge'}>
+                        {WRITE_SCOPES.includes(scope) ? t('xero.scopeWrite') : t('xero.scopeRead')}
                       </span>
                     )}
                   </li>

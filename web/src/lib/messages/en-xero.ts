@@ -72,6 +72,7 @@ export const enXero = {
   'xero.scope.accounting.reports.aged.read': 'Aged receivables and payables',
   'xero.scope.accounting.reports.profitandloss.read': 'Profit and loss',
   'xero.scope.accounting.invoices': 'Draft invoices and bills',
+  'xero.scope.accounting.attachments': 'Attach photos to bills',
   'xero.scopeRead': 'read only',
   'xero.scopeWrite': 'can write',
   'xero.noScopes': 'Xero did not list what it allowed.',
