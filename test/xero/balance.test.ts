@@ -141,3 +141,25 @@ t.test('linking needs customers.answer and xero.read, and a contact Xero knows',
   t.equal(allowed.statusCode, 200)
   t.match(bodyOf(allowed), { xeroContact: { id: 'c-acme-hire', name: 'Acme Hire' } })
 })
+
+t.test('a card shared into a customer conversation reaches the customer with details hidden', bounded, async (t) => {
+  const s = await setup(t)
+  const asked = await as(s.tg.app, s.owner, 'POST', '/api/xero/ask', { text: 'contact Acme Trading' })
+  t.equal(asked.statusCode, 200, asked.body)
+  const card = bodyOf<{ card: { id: number; hasPersonalDetails: boolean } }>(asked).card
+  t.equal(card.hasPersonalDetails, true, 'the card holds the contact’s email')
+  const before = s.tg.fake.botMessages(s.maria.chat.id).length
+  const shared = await as(s.tg.app, s.owner, 'POST', `/api/xero/cards/${card.id}/share`, {
+    conversationId: s.conversationId,
+  })
+  t.equal(shared.statusCode, 201, shared.body)
+  await outboxDrained(s.tg.ctx)
+  await until('the card to reach the customer', () => s.tg.fake.botMessages(s.maria.chat.id).length > before)
+  const sent = s.tg.fake.botMessages(s.maria.chat.id).at(-1)?.text ?? ''
+  t.match(sent, /Acme Trading/, 'the customer gets the card as text')
+  t.notMatch(sent, /acme-trading\.test/, 'without the email')
+  const history = await historyOf(s.tg.app, s.owner, s.conversationId)
+  const message = history.find((m) => m.kind === 'card')
+  t.equal(message?.customer?.direction, 'out', 'it is a reply to the customer in the conversation')
+  t.equal(message?.card?.isRedacted, true)
+})
