@@ -231,7 +231,7 @@ t.test(
   },
 )
 
-t.test('/tasks, a double tap on Take, /mine, /done N, /next and #done in a reply', bounded, async (t) => {
+t.test('/tasks, a double tap on Take, /mine, /done N, /next, #done and /done in a reply', bounded, async (t) => {
   const { tg, owner, annaHandle, channelId } = await shopWithTelegram(t)
   const first = await postTask(tg, channelId, {
     title: 'Restock shelf 4',
@@ -304,6 +304,22 @@ t.test('/tasks, a double tap on Take, /mine, /done N, /next and #done in a reply
   )
   annaHandle.command('next')
   await botMessage(tg, annaHandle.chat.id, /Nothing for you right now/, '/next with nothing left')
+
+  // `/done` as a reply to the job's own message.
+  const third = await postTask(tg, channelId, {
+    title: 'Fold the boxes',
+    priority: 10,
+    queueId: yard.id,
+    conversationId: undefined,
+  })
+  const thirdCopy = await botMessage(tg, annaHandle.chat.id, /Fold the boxes/, 'the third job privately')
+  annaHandle.command('next')
+  await botMessage(tg, annaHandle.chat.id, /Your next job: Fold the boxes/, '/next gives the third job')
+  annaHandle.reply(thirdCopy, '/done flat and stacked')
+  await botMessage(tg, annaHandle.chat.id, /✅ Done: Fold the boxes/, '/done as a reply')
+  const folded = bodyOf<TaskView>(await as(tg.app, tg.owner, 'GET', `/api/tasks/${third.id}`))
+  t.equal(folded.state, 'done', '/done as a reply finishes the job replied to')
+  t.equal(folded.doneNote, 'flat and stacked')
 })
 
 t.test('/report: the next photo becomes a report; the reporter hears when it is done', bounded, async (t) => {
