@@ -17,6 +17,7 @@ import { xeroForbidden, type XeroAssistant } from './assistant'
 import { formatDay, xeroDay } from './money'
 import { allInvoices, amount, moneyFormat, type XeroContact, type XeroReader } from './questions-xero'
 import { readXeroSettings } from './settings'
+import { emitCustomerChanged } from '../customers/events'
 
 type CustomerRow = Selectable<CustomerTable>
 
@@ -86,6 +87,12 @@ export async function linkCustomerContact(
       actor: auditParty(actor),
       ip: actor.ip,
       detail: { conversationId, contactId: contact?.id ?? null, contactName: contact?.name ?? null },
+    })
+    // Colleagues with the customer open see the link at once.
+    emitCustomerChanged(w, conversationId, view.status, view.assignee?.id ?? null, {
+      id: actor.member.id,
+      username: actor.member.username,
+      displayName: actor.member.display_name,
     })
   })
   return { ...view, xeroContact: contact }

@@ -1,6 +1,7 @@
 /**
  * The customer under a customer conversation's header: name, reference and flags in one
- * line that opens the details (contact, source, status, assignee, block).
+ * line that opens the details (contact, source, status, assignee, tags, colleagues, Xero
+ * contact, block).
  */
 import './messages'
 import { useEffect, useState } from 'preact/hooks'
@@ -16,6 +17,7 @@ import { toast } from '../../ui/toast'
 import type { ConversationDetail } from '../chat/chat-api'
 import { CustomerFlags, STATUS_LABEL, StatusChip } from './customer-bits'
 import { customersApi, type CustomerStatus, type CustomerView } from './customers-api'
+import { canLinkXeroContact, XeroContactSection } from './xero-contact'
 import './customers.css'
 
 export function CustomerPanel({ detail }: { detail: ConversationDetail }) {
@@ -215,6 +217,7 @@ export function CustomerPanel({ detail }: { detail: ConversationDetail }) {
               }}
             />
           </div>
+          {canLinkXeroContact() ? <XeroContactSection customer={customer} onChange={setCustomer} /> : null}
           <div class="customer-panel-actions">
             <Button
               isSmall

@@ -1,4 +1,7 @@
-/** The customers API: the inbox, one customer's card, their settings and what staff do with their messages. */
+/**
+ * The customers API: the inbox, one customer's card, their settings, their Xero contact and
+ * what staff do with their messages.
+ */
 import type {
   CustomerFilter,
   CustomerListItem,
@@ -17,6 +20,12 @@ export interface CustomerCounts {
   waiting: number
   solved: number
   unread: number
+}
+
+/** A Xero contact a customer can be linked to (their /balance). */
+export interface XeroContactRef {
+  id: string
+  name: string
 }
 
 export interface MakeTaskInput {
@@ -65,4 +74,13 @@ export const customersApi = {
       conversationId: channelId,
       ...(note ? { note } : {}),
     }),
+  xeroContacts: (q: string) =>
+    request<{ contacts: XeroContactRef[] }>('GET', '/api/xero/contacts' + query({ q: q.trim() })),
+  /** Links the customer to a Xero contact, or unlinks them with null; answers the customer's record. */
+  linkXeroContact: (conversationId: number, contact: XeroContactRef | null) =>
+    request<CustomerView>(
+      'PUT',
+      `/api/customers/${conversationId}/xero-contact`,
+      contact ? { contactId: contact.id, contactName: contact.name } : { contactId: null },
+    ),
 }

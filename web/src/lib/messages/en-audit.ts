@@ -9,7 +9,6 @@ export const enAudit = {
   'audit.allActions': 'All actions',
   'audit.from': 'From',
   'audit.to': 'To',
-  'audit.clearFilters': 'Clear filters',
   'audit.timezoneNote': 'Dates and times are in the shop’s timezone.',
   'audit.export': 'Export CSV',
   'audit.empty': 'Nothing recorded yet',

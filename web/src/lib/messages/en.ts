@@ -343,6 +343,8 @@ export const en = {
   'settings.saved': 'Settings saved.',
   'nav.customers': 'Customers',
   'nav.xero': 'Xero',
+  // Search and the audit log both clear their filters with it.
+  'audit.clearFilters': 'Clear filters',
   'more.customersHint': 'Customers who wrote to the shop’s bot',
   'customers.unreadBadge': '{count} customers with unread messages',
 } satisfies Record<string, string>
