@@ -60,16 +60,19 @@ export function monthStart(day: Day): Day {
   return `${day.slice(0, 8)}01`
 }
 
-const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  timeZone: 'UTC',
-})
+// Made on first use, not at start: a formatter loads locale data the idle server has no use for.
+let dayFormat: Intl.DateTimeFormat | null = null
+let plainFormat: Intl.NumberFormat | null = null
 
 /** "3 Dec 2026". */
 export function formatDay(day: Day): string {
-  return DAY_FORMAT.format(dayToUtc(day))
+  dayFormat ??= new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+  return dayFormat.format(dayToUtc(day))
+}
+
+function plain(value: number): string {
+  plainFormat ??= new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+  return plainFormat.format(value)
 }
 
 /** Xero's `where` literal for a day: DateTime(2026,12,03). */
@@ -90,9 +93,9 @@ export class MoneyFormat {
   format(amount: number, currency?: string | null): string {
     const value = Object.is(amount, -0) ? 0 : amount
     const code = currency || this.base
-    if (!code) return PLAIN.format(value)
+    if (!code) return plain(value)
     const format = this.formatter(code)
-    return format ? format.format(value) : `${code} ${PLAIN.format(value)}`
+    return format ? format.format(value) : `${code} ${plain(value)}`
   }
 
   private formatter(code: string): Intl.NumberFormat | null {
@@ -100,8 +103,6 @@ export class MoneyFormat {
     return this.formats.get(code)!
   }
 }
-
-const PLAIN = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 
 function currencyFormat(code: string, isBase: boolean): Intl.NumberFormat | null {
   try {
