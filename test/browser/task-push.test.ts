@@ -26,7 +26,7 @@ interface Shown {
   actions: { action: string; title: string }[]
 }
 
-async function waitFor<T>(check: () => Promise<T | null>, ms = 8000): Promise<T> {
+async function waitFor<T>(check: () => Promise<T | null>, ms = 20_000): Promise<T> {
   const end = Date.now() + ms
   while (Date.now() < end) {
     const value = await check()
