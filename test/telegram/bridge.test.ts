@@ -48,7 +48,7 @@ t.test('the owner connects a bot: checked with getMe, token sealed, never return
   const commands = [...tg.fake.commands.values()][0]?.map((c) => c.command)
   t.same(
     commands,
-    ['board', 'tasks', 'next', 'mine', 'done', 'report', 'here', 'away', 'mute', 'help'],
+    ['board', 'tasks', 'next', 'mine', 'done', 'report', 'xero', 'here', 'away', 'mute', 'help'],
     'commands registered with setMyCommands',
   )
   await until('long polling started', () => tg.fake.calls('getUpdates').length > 0, 3000)
