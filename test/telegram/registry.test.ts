@@ -120,7 +120,7 @@ t.test(
     const names = [...tg.fake.commands.values()][0]?.map((c) => c.command)
     t.same(
       names,
-      ['board', 'tasks', 'next', 'mine', 'done', 'report', 'ping', 'here', 'away', 'mute', 'help'],
+      ['board', 'tasks', 'next', 'mine', 'done', 'report', 'xero', 'ping', 'here', 'away', 'mute', 'help'],
       "the feature's command in the menu, in order",
     )
 
