@@ -1,50 +1,16 @@
 /**
- * The Xero cards API: asking, sharing, refreshing and drafting. The card on a message comes
- * typed from the shared event contract; the asker's own view of a card mirrors the card
- * routes' schema (importing it would pull the server's Xero code into the web app's types).
+ * The Xero cards API: asking, sharing, refreshing and drafting. The types are the server's
+ * own (type-only imports: nothing of the server reaches the bundle).
  */
 import type { CardBody } from '../../../../server/shared/card-body'
-import type { CardDraftView, CardFields, PersonRef } from '../../../../server/shared/events'
+import type { CardDraftView, CardFields } from '../../../../server/shared/events'
+import type { XeroCardView } from '../../../../server/xero/assistant'
+import type { BillDraftInput, InvoiceDraftInput, InvoiceLineInput } from '../../../../server/xero/drafts'
 import { ApiError, request } from '../../lib/api'
 import { errorMessage } from '../../lib/errors'
 import { conversations } from '../chat/store'
 
-export type { CardBody, CardDraftView, CardFields }
-
-/** A card as its asker (or anyone with `xero.read`) gets it: nothing hidden. */
-export interface XeroCardView {
-  id: number
-  question: string
-  topic: string
-  body: CardBody
-  organisation: string
-  asOf: number
-  askedBy: PersonRef | null
-  hasPersonalDetails: boolean
-  draft: CardDraftView | null
-}
-
-export interface InvoiceLineInput {
-  description?: string
-  itemCode?: string
-  quantity: number
-  unitAmount: number
-}
-
-export interface InvoiceDraftInput {
-  contact: string
-  lines: InvoiceLineInput[]
-  reference?: string
-}
-
-export interface BillDraftInput {
-  supplier: string
-  amount: number
-  /** YYYY-MM-DD */
-  date?: string
-  reference?: string
-  fileId: number
-}
+export type { BillDraftInput, CardBody, CardDraftView, CardFields, InvoiceDraftInput, InvoiceLineInput, XeroCardView }
 
 /** Mirrors the status route's response (its schema is not exported). */
 export interface XeroStatus {
