@@ -10,10 +10,15 @@ import { audienceFromColumns, type ServerFrame, type StoredEvent } from './event
 import { selectEventBounds, selectEventsAfter } from './repo'
 import { DISPLAY_ANY_CONVERSATION_TYPES, DISPLAY_EVENT_TYPES, displayView } from './display-events'
 
-/** The TCP socket under a WebSocket: corked while a batch of frames is written to it. */
+/**
+ * The TCP socket under a WebSocket: corked while a batch of frames is written to it, and
+ * written to directly with frames encoded once for every socket (see EventFrame).
+ */
 export interface Transport {
+  readonly writable: boolean
   cork(): void
   uncork(): void
+  write(chunk: Buffer): boolean
 }
 
 export interface ConnectionIdentity {
@@ -53,6 +58,8 @@ export const MAX_SOCKETS_PER_MEMBER = 10
 export const MAX_SOCKETS_PER_DISPLAY = 3
 /** Our own close code for "this member has too many sockets open"; clients back off. */
 export const TOO_MANY_CONNECTIONS_CODE = 4008
+/** The longest a burst's next flush waits for the last one (see Hub.publish). */
+export const MAX_FLUSH_WAIT_MS = 10
 
 export class Hub {
   private readonly connections = new Set<Connection>()
@@ -62,7 +69,9 @@ export class Hub {
   private heartbeat: NodeJS.Timeout | null = null
   /** Committed batches not yet sent, in commit order; sent together once per loop turn. */
   private outgoing: (readonly StoredEvent[])[] = []
-  private flushScheduled: NodeJS.Immediate | null = null
+  private flushScheduled: { cancel(): void } | null = null
+  /** When the next flush may start (performance.now()); see publish(). */
+  private nextFlushAt = 0
 
   constructor(
     private readonly db: Database,
@@ -158,7 +167,9 @@ export class Hub {
     const conn: Connection = {
       ...identity,
       socket,
-      transport,
+      // Frames written straight to the TCP socket must be what ws would send: with a
+      // negotiated extension (compression) they would not be, so ws sends them itself.
+      transport: socket.extensions ? null : transport,
       pending: [],
       lastSentId: 0,
       isAlive: true,
@@ -212,23 +223,36 @@ export class Hub {
 
   /**
    * Fans committed events out to every connection allowed to see them, at the end of this
-   * turn of the event loop: the commits of one turn (at a few hundred messages a second,
-   * several) go to each socket in one write instead of one write per frame, which was most
-   * of the server's time with 200 sockets. Each event is serialised and encoded once for
-   * everyone (and once more for walls when they see less), not once per socket.
+   * turn of the event loop: the commits of one turn go to each socket in one write instead
+   * of one write per frame. A write to a socket costs about the same for one frame as for
+   * ten (the system call and the wake-up of the reader are most of it), so under a burst
+   * the next flush waits as long again as the last one took, up to MAX_FLUSH_WAIT_MS:
+   * writing then takes at most half of the process's time, and each write carries every
+   * frame committed meanwhile. At a shop's usual pace (a message every few hundred ms)
+   * nothing waits. Each event is serialised and framed once for everyone (and once more
+   * for walls when they see less), not once per socket.
    */
   publish(events: readonly StoredEvent[]): void {
     this.outgoing.push(events)
-    this.flushScheduled ??= setImmediate(() => this.flush())
+    if (this.flushScheduled) return
+    const wait = this.nextFlushAt - performance.now()
+    if (wait >= 1) {
+      const timer = setTimeout(() => this.flush(), wait)
+      this.flushScheduled = { cancel: () => clearTimeout(timer) }
+    } else {
+      const immediate = setImmediate(() => this.flush())
+      this.flushScheduled = { cancel: () => clearImmediate(immediate) }
+    }
   }
 
   /** Sends every committed batch now; publish() schedules it, and closing runs it first. */
   flush(): void {
-    if (this.flushScheduled) clearImmediate(this.flushScheduled)
+    this.flushScheduled?.cancel()
     this.flushScheduled = null
     const batches = this.outgoing
     if (batches.length === 0) return
     this.outgoing = []
+    const started = performance.now()
     const corked: Transport[] = []
     for (const conn of this.connections) {
       if (conn.transport && !conn.pending) {
@@ -254,6 +278,8 @@ export class Hub {
       }
     } finally {
       for (const transport of corked) transport.uncork()
+      const now = performance.now()
+      this.nextFlushAt = now + Math.min(now - started, MAX_FLUSH_WAIT_MS)
     }
   }
 
@@ -262,7 +288,13 @@ export class Hub {
     conn.lastSentId = event.id
     if (!this.canSee(conn, event)) return
     if (conn.socket.readyState !== conn.socket.OPEN) return
-    conn.socket.send(conn.role === 'display' ? frame.forDisplay() : frame.bytes(), TEXT)
+    const isDisplay = conn.role === 'display'
+    // The frame's bytes are the same for every socket (a server's frames are not masked),
+    // so they go straight to the TCP socket; ws's own frames (hello, pings, close) go to the
+    // same socket in order, and without compression ws keeps nothing of its own queued.
+    if (conn.transport) {
+      if (conn.transport.writable) conn.transport.write(isDisplay ? frame.wireForDisplay() : frame.wire())
+    } else conn.socket.send(isDisplay ? frame.forDisplay() : frame.bytes(), TEXT)
   }
 
   /** Keeps connection identities in step with role, permission and status changes. */
@@ -326,6 +358,8 @@ const TEXT = { binary: false } as const
 export class EventFrame {
   private encoded: Buffer | null = null
   private encodedForDisplay: Buffer | null = null
+  private framed: Buffer | null = null
+  private framedForDisplay: Buffer | null = null
 
   constructor(
     private readonly event: StoredEvent,
@@ -345,6 +379,36 @@ export class EventFrame {
     }
     return this.encodedForDisplay
   }
+
+  /** bytes() as a whole WebSocket frame, ready for the TCP socket. */
+  wire(): Buffer {
+    this.framed ??= textFrame(this.bytes())
+    return this.framed
+  }
+
+  wireForDisplay(): Buffer {
+    this.framedForDisplay ??= this.forDisplay() === this.bytes() ? this.wire() : textFrame(this.forDisplay())
+    return this.framedForDisplay
+  }
+}
+
+/** One unmasked, unfragmented WebSocket text frame (RFC 6455 section 5.2) holding `payload`. */
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10
+  const frame = Buffer.allocUnsafe(headerLength + length)
+  frame[0] = 0x81 // FIN, opcode 1 (text)
+  if (length < 126) frame[1] = length
+  else if (length < 65_536) {
+    frame[1] = 126
+    frame.writeUInt16BE(length, 2)
+  } else {
+    frame[1] = 127
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2)
+    frame.writeUInt32BE(length >>> 0, 6)
+  }
+  payload.copy(frame, headerLength)
+  return frame
 }
 
 function eventFrame(event: StoredEvent, payload?: string): string {
