@@ -13,7 +13,8 @@
  * equivalent row. BENCH_NODE_ARGS passes flags to the server (e.g. --cpu-prof).
  * Flags: --clients N (200), --rate R (50), --seconds S (10) after --warmup S (5) untimed,
  * --ramp-seconds S (5), --ramp "100,200,…" (rates to try), --client-threads N (2: the
- * clients run in worker threads of the load generator), --json
+ * clients run in worker threads of the load generator), --ws-clients (clients read with the
+ * `ws` library rather than lean frame reading; see bench/clients-worker.mjs), --json
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -45,6 +46,8 @@ const SENDERS = 5
 const WARMUP_SECONDS = flag('warmup', 5)
 /** Worker threads the clients are spread over. */
 const CLIENT_THREADS = flag('client-threads', 2)
+/** Clients read through the `ws` library instead of lean frame reading (clients-worker.mjs). */
+const USE_WS = args.includes('--ws-clients')
 /** How long after a ramp step ends its last deliveries may still arrive. */
 const GRACE_MS = 1000
 
@@ -94,7 +97,7 @@ class ClientPool {
         (share) =>
           new Promise<Worker>((resolve, reject) => {
             const worker = new Worker(path.join(root, 'bench/clients-worker.mjs'), {
-              workerData: { port, tokens: share },
+              workerData: { port, tokens: share, useWs: USE_WS },
             })
             worker.once('error', reject)
             worker.once('message', () => resolve(worker))
@@ -284,9 +287,12 @@ async function main(): Promise<void> {
     let held = 0
     for (const rate of RAMP) {
       const cpuBefore = cpuSeconds(pid)
+      const loadBefore = process.cpuUsage()
       const step = await runAtRate(port, seeded, pool, rate, RAMP_SECONDS)
       const drained = await waitDrained(pool, step.endedAt + GRACE_MS)
       const serverCpu = (cpuSeconds(pid) - cpuBefore) / (RAMP_SECONDS + GRACE_MS / 1000)
+      const loadCpu = process.cpuUsage(loadBefore)
+      const generatorCpu = (loadCpu.user + loadCpu.system) / 1e6 / (RAMP_SECONDS + GRACE_MS / 1000)
       // The senders may start up to 10% of the step late (a busy shared machine) and still count.
       const collected = await pool.collect()
       const isHeld = drained && collected.failed === 0 && step.worstLagMs < RAMP_SECONDS * 100
@@ -303,6 +309,8 @@ async function main(): Promise<void> {
         failed_posts: collected.failed,
         sender_lag_ms: round(step.worstLagMs),
         server_cpu_share: round(serverCpu, 2),
+        // The load generator (senders and every client thread) shares the machine's cores.
+        generator_cpu_share: round(generatorCpu, 2),
         server_cpu_ms_per_msg: round(((cpuSeconds(pid) - cpuBefore) * 1000) / (rate * RAMP_SECONDS), 2),
         held: isHeld ? 'yes' : 'no',
         rss_load_mb: rssMb(pid),
