@@ -56,6 +56,24 @@ export interface Writer {
   within(outer: WriteContext): Writer
 }
 
+/** A write waiting for its turn on the connection (see createWriter's group commit). */
+interface QueuedWrite {
+  work: (ctx: WriteContext) => Promise<unknown>
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
+/** What a write did, announced after its transaction commits. */
+interface Done {
+  result: unknown
+  stored: StoredEvent[]
+  callbacks: (() => void)[]
+  hasEnqueued: boolean
+}
+
+/** The most writes one transaction takes: reads wait for the connection at most this many writes long. */
+export const MAX_GROUP = 16
+
 export function createWriter(db: Database, clock: Clock, storeOutboxItem: StoreOutboxItem): Writer {
   const listeners: CommitListener[] = []
   const enqueueListeners: (() => void)[] = []
@@ -79,52 +97,108 @@ export function createWriter(db: Database, clock: Clock, storeOutboxItem: StoreO
       throw error
     }
   }
-  const write = async <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> => {
-    const callbacks: (() => void)[] = []
-    let hasEnqueued = false
-    const { result, stored } = await db.transaction().execute(async (trx) => {
-      const now = clock.now()
-      const pending: NewEvent[] = []
-      const context: WriteContext = {
-        trx,
-        now,
-        emit: (type, audience, data) => pending.push({ type, audience, data } as NewEvent),
-        afterCommit: (callback) => callbacks.push(callback),
-        enqueue: async (item) => {
-          hasEnqueued = true
-          await storeOutboxItem(trx, now, item)
-        },
+  /** One write's work run in `trx`, its events stored; announced only once `trx` commits. */
+  const run = async (trx: Transaction<DB>, work: (ctx: WriteContext) => Promise<unknown>): Promise<Done> => {
+    const now = clock.now()
+    const pending: NewEvent[] = []
+    const done: Done = { result: undefined, stored: [], callbacks: [], hasEnqueued: false }
+    const context: WriteContext = {
+      trx,
+      now,
+      emit: (type, audience, data) => pending.push({ type, audience, data } as NewEvent),
+      afterCommit: (callback) => done.callbacks.push(callback),
+      enqueue: async (item) => {
+        done.hasEnqueued = true
+        await storeOutboxItem(trx, now, item)
+      },
+    }
+    pendingOf.set(context, pending)
+    done.result = await work(context)
+    const stored = done.stored
+    // Hooks may emit events of their own (unlinking a deactivated member's Telegram):
+    // those are stored and hooked too, a few rounds at most.
+    for (let round = 0; stored.length < pending.length && round < 4; round++) {
+      const batch: StoredEvent[] = []
+      for (const event of pending.slice(stored.length)) {
+        const row = await trx
+          .insertInto('event')
+          .values({
+            type: event.type,
+            ...audienceColumns(event.audience),
+            payload: JSON.stringify(event.data),
+            created_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        batch.push({ ...event, id: row.id, at: now })
       }
-      pendingOf.set(context, pending)
-      const result = await work(context)
-      const stored: StoredEvent[] = []
-      // Hooks may emit events of their own (unlinking a deactivated member's Telegram):
-      // those are stored and hooked too, a few rounds at most.
-      for (let round = 0; stored.length < pending.length && round < 4; round++) {
-        const batch: StoredEvent[] = []
-        for (const event of pending.slice(stored.length)) {
-          const row = await trx
-            .insertInto('event')
-            .values({
-              type: event.type,
-              ...audienceColumns(event.audience),
-              payload: JSON.stringify(event.data),
-              created_at: now,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-          batch.push({ ...event, id: row.id, at: now })
-        }
-        stored.push(...batch)
-        for (const hook of storedHooks) await hook(context, batch)
-      }
-      return { result, stored }
-    })
-    if (stored.length > 0) for (const listener of listeners) listener(stored)
-    if (hasEnqueued) for (const listener of enqueueListeners) listener()
-    for (const callback of callbacks) callback()
-    return result
+      stored.push(...batch)
+      for (const hook of storedHooks) await hook(context, batch)
+    }
+    return done
   }
+  const announce = (done: Done): void => {
+    if (done.stored.length > 0) for (const listener of listeners) listener(done.stored)
+    if (done.hasEnqueued) for (const listener of enqueueListeners) listener()
+    for (const callback of done.callbacks) callback()
+  }
+
+  /**
+   * Group commit. Writes run one after another on the one connection; the writes that came
+   * while one ran join the next transaction, each in a savepoint of its own, and commit
+   * together: a commit writes every changed page to the WAL, and at a few hundred messages
+   * a second most pages (the message table's last leaf, its indexes, the event log, the
+   * search index's new segment) are the same for the writes of one group. Alone, a write
+   * is its own transaction as before. A write that fails rolls back its savepoint and
+   * nothing else; each caller hears of its own write after the commit.
+   */
+  const queue: QueuedWrite[] = []
+  let isDraining = false
+  const drain = async (): Promise<void> => {
+    isDraining = true
+    while (queue.length > 0) {
+      const first = queue.shift() as QueuedWrite
+      const joined: { write: QueuedWrite; done: Done }[] = []
+      try {
+        await db.transaction().execute(async (trx) => {
+          joined.push({ write: first, done: await run(trx, first.work) })
+          for (let taken = 1; queue.length > 0 && taken < MAX_GROUP; taken++) {
+            const next = queue.shift() as QueuedWrite
+            const name = sql.raw(`bb_group_${++savepoints}`)
+            await sql`savepoint ${name}`.execute(trx)
+            try {
+              const done = await run(trx, next.work)
+              await sql`release ${name}`.execute(trx)
+              joined.push({ write: next, done })
+            } catch (error) {
+              await sql`rollback to ${name}`.execute(trx)
+              await sql`release ${name}`.execute(trx)
+              next.reject(error)
+            }
+          }
+        })
+      } catch (error) {
+        // The first write failed before any other joined, or the commit itself did.
+        if (joined.length === 0) first.reject(error)
+        for (const { write } of joined) write.reject(error)
+        continue
+      }
+      for (const { write, done } of joined) {
+        try {
+          announce(done)
+          write.resolve(done.result)
+        } catch (error) {
+          write.reject(error)
+        }
+      }
+    }
+    isDraining = false
+  }
+  const write = <T>(work: (ctx: WriteContext) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      if (!isDraining) void drain()
+    })
   const registration = {
     onCommit: (listener: CommitListener) => void listeners.push(listener),
     onEnqueued: (listener: () => void) => void enqueueListeners.push(listener),
