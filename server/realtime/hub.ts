@@ -254,8 +254,10 @@ export class Hub {
     this.outgoing = []
     const started = performance.now()
     const corked: Transport[] = []
+    // One frame per socket (one event, the usual case) is one write anyway.
+    const isOneFrame = batches.length === 1 && batches[0]?.length === 1
     for (const conn of this.connections) {
-      if (conn.transport && !conn.pending) {
+      if (conn.transport && !conn.pending && !isOneFrame) {
         conn.transport.cork()
         corked.push(conn.transport)
       }

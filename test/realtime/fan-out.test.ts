@@ -127,6 +127,7 @@ t.test('an event is encoded once for every socket that receives it', async (t) =
   t.ok(Buffer.isBuffer(first), 'written as bytes')
   t.equal(frameLabel(first as Buffer), 'once')
   for (const other of others) t.equal(other, first, 'the very same bytes, not a copy per socket')
+  t.equal(clients[0]?.log.at(-1), 'write', 'one frame alone is written without corking')
 })
 
 t.test('a frame is a WebSocket text frame at every length', async (t) => {
