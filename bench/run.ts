@@ -254,13 +254,13 @@ async function main(): Promise<void> {
     await sleep(3000) // presence events from the connections settle first
     let rssLoad = rssMb(pid)
     const sampler = setInterval(() => (rssLoad = Math.max(rssLoad, rssMb(pid))), 200)
-    const cpuFixed = cpuSeconds(pid)
     if (WARMUP_SECONDS > 0) {
       // Untimed: the server's code is compiled and its caches warm, as on any shop's afternoon.
       const warm = await runAtRate(port, seeded, pool, RATE, WARMUP_SECONDS)
       await waitDrained(pool, warm.endedAt + 10_000)
       await pool.collect()
     }
+    const cpuFixed = cpuSeconds(pid)
     const fixed = await runAtRate(port, seeded, pool, RATE, SECONDS)
     await waitDrained(pool, fixed.endedAt + 10_000)
     const { sorted, undelivered, failed } = await pool.collect()
