@@ -70,12 +70,16 @@ export class Hub {
   /** Committed batches not yet sent, in commit order; sent together once per loop turn. */
   private outgoing: (readonly StoredEvent[])[] = []
   private flushScheduled: { cancel(): void } | null = null
-  /** When the next flush may start (performance.now()); see publish(). */
+  /** When the next flush may start (this.now()); see publish(). */
   private nextFlushAt = 0
+  private isFlushing = false
+  private hasFlushedThisTurn = false
 
   constructor(
     private readonly db: Database,
     private readonly version: string,
+    /** Milliseconds, for spacing flushes: a monotonic clock (tests pass their own). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   setConversationAccess(access: ConversationAccess): void {
@@ -222,21 +226,22 @@ export class Hub {
   }
 
   /**
-   * Fans committed events out to every connection allowed to see them, at the end of this
-   * turn of the event loop: the commits of one turn go to each socket in one write instead
-   * of one write per frame. A write to a socket costs about the same for one frame as for
-   * ten (the system call and the wake-up of the reader are most of it), so under a burst
-   * the next flush waits as long again as the last one took, up to MAX_FLUSH_WAIT_MS:
-   * writing then takes at most half of the process's time, and each write carries every
-   * frame committed meanwhile. At a shop's usual pace (a message every few hundred ms)
-   * nothing waits. Each event is serialised and framed once for everyone (and once more
-   * for walls when they see less), not once per socket.
+   * Fans committed events out to every connection allowed to see them. After a quiet
+   * moment the first commit goes out at once, before its HTTP answer. Later commits wait,
+   * until the end of this turn of the event loop at least:
+   * a write to a socket costs about the same for one frame as for ten (the system call and
+   * the wake-up of the reader are most of it), so the next flush waits as long again as the
+   * last one took (at most MAX_FLUSH_WAIT_MS); writing then takes at most half of the process's time, and each
+   * socket's write carries every frame committed meanwhile. Each event is serialised and
+   * framed once for everyone (and once more for walls when they see less), not once per
+   * socket.
    */
   publish(events: readonly StoredEvent[]): void {
     this.outgoing.push(events)
-    if (this.flushScheduled) return
-    const wait = this.nextFlushAt - performance.now()
-    if (wait >= 1) {
+    if (this.flushScheduled || this.isFlushing) return
+    const wait = this.nextFlushAt - this.now()
+    if (wait <= 0 && !this.hasFlushedThisTurn) this.flush()
+    else if (wait >= 1) {
       const timer = setTimeout(() => this.flush(), wait)
       this.flushScheduled = { cancel: () => clearTimeout(timer) }
     } else {
@@ -252,7 +257,8 @@ export class Hub {
     const batches = this.outgoing
     if (batches.length === 0) return
     this.outgoing = []
-    const started = performance.now()
+    this.isFlushing = true
+    const started = this.now()
     const corked: Transport[] = []
     // One frame per socket (one event, the usual case) is one write anyway.
     const isOneFrame = batches.length === 1 && batches[0]?.length === 1
@@ -280,8 +286,19 @@ export class Hub {
       }
     } finally {
       for (const transport of corked) transport.uncork()
-      const now = performance.now()
+      this.isFlushing = false
+      const now = this.now()
       this.nextFlushAt = now + Math.min(now - started, MAX_FLUSH_WAIT_MS)
+    }
+    // The commits still to come in this turn share the next write, however quick this was.
+    if (!this.hasFlushedThisTurn) {
+      this.hasFlushedThisTurn = true
+      setImmediate(() => (this.hasFlushedThisTurn = false))
+    }
+    // Published by an applier while this flush ran: next, in order.
+    if (this.outgoing.length > 0 && !this.flushScheduled) {
+      const immediate = setImmediate(() => this.flush())
+      this.flushScheduled = { cancel: () => clearImmediate(immediate) }
     }
   }
 

@@ -3,7 +3,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import * as ws from 'ws'
 import type { WebSocket } from 'ws'
 import type { StoredEvent } from '../../server/realtime/events'
-import { MAX_FLUSH_WAIT_MS, textFrame, type ConnectionIdentity, type Hub } from '../../server/realtime/hub'
+import { Hub, MAX_FLUSH_WAIT_MS, textFrame, type ConnectionIdentity } from '../../server/realtime/hub'
 import { startApp } from '../helpers/app'
 
 const { ctx, close } = await startApp()
@@ -12,7 +12,7 @@ t.teardown(close)
 const hub = ctx.hub as unknown as Hub
 
 /** What a socket and its TCP transport were asked to do, in order. */
-function fakeSocket(writeCostMs = 0) {
+function fakeSocket() {
   const log: string[] = []
   const sent: Buffer[] = []
   let corks = 0
@@ -39,9 +39,6 @@ function fakeSocket(writeCostMs = 0) {
     },
     writable: true,
     write(chunk: Buffer) {
-      // A slow socket, to see the next flush wait as long as this one took.
-      const until = performance.now() + writeCostMs
-      while (performance.now() < until);
       sent.push(chunk)
       log.push(corks > 0 ? 'write (corked)' : 'write')
       return true
@@ -97,20 +94,27 @@ t.test('frames committed in one turn reach each socket in one corked write, in c
     client.sent.length = 0
     client.log.length = 0
   }
+  await sleep(MAX_FLUSH_WAIT_MS + 5)
+  hub.publish([shopEvent('zero')])
+  t.same(
+    clients.map((c) => c.sent.map(frameLabel)),
+    [['zero'], ['zero']],
+    'after a quiet moment the first commit is written at once',
+  )
   hub.publish([shopEvent('first'), shopEvent('second')])
   hub.publish([shopEvent('third')])
   t.same(
     clients.map((c) => c.sent.length),
-    [0, 0],
-    'nothing is written before the turn ends',
+    [1, 1],
+    'the commits after it wait for the end of the turn',
   )
   await nextTurn()
   for (const client of clients) {
-    t.same(client.sent.map(frameLabel), ['first', 'second', 'third'], 'every frame, in commit order')
+    t.same(client.sent.map(frameLabel), ['zero', 'first', 'second', 'third'], 'every frame, in commit order')
     t.same(
       client.log,
-      ['cork', 'write (corked)', 'write (corked)', 'write (corked)', 'uncork'],
-      'the three frames leave in one write',
+      ['write', 'cork', 'write (corked)', 'write (corked)', 'write (corked)', 'uncork'],
+      'the three frames after the first leave in one write',
     )
   }
 })
@@ -121,8 +125,8 @@ t.test('an event is encoded once for every socket that receives it', async (t) =
     await hub.attach(client.socket, identity(910 + i), null, client.transport)
     client.sent.length = 0
   }
+  await sleep(MAX_FLUSH_WAIT_MS + 5)
   hub.publish([shopEvent('once')])
-  await nextTurn()
   const [first, ...others] = clients.map((c) => c.sent[0])
   t.ok(Buffer.isBuffer(first), 'written as bytes')
   t.equal(frameLabel(first as Buffer), 'once')
@@ -141,21 +145,57 @@ t.test('a frame is a WebSocket text frame at every length', async (t) => {
 })
 
 t.test('under a burst the next flush waits as long as the last one took, and no longer', async (t) => {
-  const slow = fakeSocket(3)
-  await hub.attach(slow.socket, identity(920), null, slow.transport)
+  // A hub of its own, on a clock moved by hand: each write to the slow socket takes 3 ms.
+  let now = 1_000
+  const own = new Hub(ctx.db, 'test', () => now)
+  const slow = fakeSocket()
+  const write = slow.transport.write.bind(slow.transport)
+  slow.transport.write = (chunk: Buffer) => {
+    now += 3
+    return write(chunk)
+  }
+  await own.attach(slow.socket, identity(920), null, slow.transport)
   slow.sent.length = 0
-  hub.publish([shopEvent('slow')])
+  own.publish([shopEvent('slow')])
+  t.same(slow.sent.map(frameLabel), ['slow'], 'after a quiet moment the first event goes at once')
   await nextTurn()
-  t.same(slow.sent.map(frameLabel), ['slow'], 'the first event goes at the end of its turn')
-  hub.publish([shopEvent('next')])
-  hub.publish([shopEvent('and next')])
+  now += 1
+  own.publish([shopEvent('next')])
+  own.publish([shopEvent('and next')])
   await nextTurn()
-  t.equal(slow.sent.length, 1, 'right after a slow flush, the next waits')
-  await sleep(3 + MAX_FLUSH_WAIT_MS + 50)
+  t.equal(slow.sent.length, 1, 'a turn later, 1 ms after a 3 ms flush, the next waits')
+  await sleep(2 + 50)
   t.same(slow.sent.map(frameLabel), ['slow', 'next', 'and next'], 'then both go, in one write, in order')
   t.same(slow.log.slice(-4), ['cork', 'write (corked)', 'write (corked)', 'uncork'])
-  await sleep(MAX_FLUSH_WAIT_MS + 5)
-  hub.publish([shopEvent('quiet')])
   await nextTurn()
-  t.same(slow.sent.map(frameLabel).at(-1), 'quiet', 'after a quiet moment an event goes at once')
+  now += 6
+  own.publish([shopEvent('quiet')])
+  t.same(slow.sent.map(frameLabel).at(-1), 'quiet', 'once as long again has passed, an event goes at once')
+  now += 1000
+  const writes = () => slow.log.filter((entry) => entry === 'write' || entry === 'cork').length
+  const before = writes()
+  for (let i = 0; i < 20; i++) {
+    await nextTurn()
+    own.publish([shopEvent(`burst ${i}`)])
+  }
+  await sleep(MAX_FLUSH_WAIT_MS + 50)
+  t.equal(slow.sent.length, 3 + 1 + 20, 'every frame of a burst of twenty arrives')
+  t.ok(writes() - before < 10, `in fewer writes (${writes() - before})`)
+  own.closeAll()
+})
+
+t.test('an event published while a flush runs goes next, after the one being sent', async (t) => {
+  const client = fakeSocket()
+  await hub.attach(client.socket, identity(930), null, client.transport)
+  client.sent.length = 0
+  let isAdded = false
+  hub.addApplier((event) => {
+    if (isAdded || (event.data as unknown as { label?: string }).label !== 'cause') return
+    isAdded = true
+    hub.publish([shopEvent('effect')])
+  })
+  await sleep(MAX_FLUSH_WAIT_MS + 5)
+  hub.publish([shopEvent('cause')])
+  await sleep(MAX_FLUSH_WAIT_MS + 5)
+  t.same(client.sent.map(frameLabel), ['cause', 'effect'])
 })
