@@ -158,6 +158,14 @@ const MUTATIONS = [
     replace: '',
     tests: ['test/xero/cards.test.ts'],
   },
+  {
+    name: 'group-commit-savepoint',
+    rule: 'a failing write in a committed group takes its own changes with it',
+    file: 'server/shared/write.ts',
+    find: 'await sql`rollback to ${name}`.execute(trx)',
+    replace: '',
+    tests: ['test/db/group-commit.test.ts'],
+  },
 ]
 
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
