@@ -43,6 +43,9 @@ t.test('photos, videos, voice notes, round videos, audio, files and locations co
   const direct = await openDirect(tg.app, tg.owner, [anna])
   await send(tg.app, tg.owner, direct, 'Send me what you have')
   await botMessagesIn(tg.fake, handle.chat.id, 2)
+  // Telegram has the message once the fake answers; the app records where it went just after.
+  // Anna answers only once it has, or the bot rightly asks her where her photo should go.
+  await outboxDrained(tg.ctx)
 
   const photo = tinyPng(64, 48)
   const cases: [string, () => unknown, string, RegExp, Buffer, string][] = [
