@@ -86,15 +86,15 @@ const noWriteScope = () =>
 const INVOICE_START = /^\s*(?:(?:draft|new|create|make|raise)\s+(?:an?\s+)?)?invoice\b(?!s)[\s:]*(?:(?:for|to)\b\s*)?/i
 const BILL_START = /^\s*(?:(?:draft|new|create|enter)\s+(?:an?\s+)?)?bill\b(?!s)\s*(?:from\b\s*)?/i
 const QUANTITY = String.raw`\d+(?:[.,]\d+)?`
-const PRICE = String.raw`[£$\u20ac]?\s*\d[\d,]*(?:\.\d+)?`
+const PRICE = String.raw`[\u00a3$\u20ac]?\s*\d[\d,]*(?:\.\d+)?`
 /** "2 x Widget at 15", "2x Widget @ 15", "2 widget @15 each". */
 const LINE = new RegExp(
-  String.raw`^(${QUANTITY})\s*(?:[x×*]\s+|\s)\s*(.+?)(?:\s+at|\s*@)\s*(${PRICE})\s*(?:each|ea\.?)?$`,
+  String.raw`^(${QUANTITY})\s*(?:[x\u00d7*]\s+|\s)\s*(.+?)(?:\s+at|\s*@)\s*(${PRICE})\s*(?:each|ea\.?)?$`,
   'i',
 )
 /** Where the contact's name ends and the first line starts, when no colon says so. */
 const CONTACT_THEN_LINES = new RegExp(
-  String.raw`^(.+?)[\s,;-]+(?=${QUANTITY}\s*(?:[x×*]\s+|\s)\s*\S.*?(?:\s+at|\s*@)\s*${PRICE})`,
+  String.raw`^(.+?)[\s,;-]+(?=${QUANTITY}\s*(?:[x\u00d7*]\s+|\s)\s*\S.*?(?:\s+at|\s*@)\s*${PRICE})`,
   'i',
 )
 const REFERENCE = /^(.*\d)\s*[,;]?\s+(?:ref|reference)\.?\s*[:#]?\s*(\S.*)$/i
@@ -106,7 +106,7 @@ const BILL = new RegExp(
 
 /** "1,240.50" and "2,50" (a decimal comma) as numbers; NaN when it is not one. */
 function number(text: string): number {
-  const bare = text.replace(/[£$\u20ac\s]/g, '')
+  const bare = text.replace(/[\u00a3$\u20ac\s]/g, '')
   if (/^\d+,\d{1,2}$/.test(bare)) return Number(bare.replace(',', '.'))
   return Number(bare.replace(/,/g, ''))
 }
