@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { ConfigError, loadConfig, type Config } from './config'
 import { buildApp, VERSION } from './app'
 import { runCli } from './backup/cli'
+import { IdleMemory, lastResortCollector, startIdleMemory } from './shared/idle-memory'
 
 function findWebRoot(): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url))
@@ -30,12 +31,19 @@ async function main(): Promise<void> {
     config.tlsCert && config.tlsKey
       ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
       : null
-  const { app } = await buildApp({ config, webRoot: findWebRoot(), https })
+  const { app, ctx } = await buildApp({ config, webRoot: findWebRoot(), https })
+  // Memory goes back to the system after 30 s without a request, a new socket or a change.
+  const idleMemory = new IdleMemory({ quietMs: 30_000, now: () => Date.now(), collect: lastResortCollector() })
+  app.server.on('request', () => idleMemory.noteActivity())
+  app.server.on('upgrade', () => idleMemory.noteActivity())
+  ctx.write.onCommit(() => idleMemory.noteActivity())
+  const idleCheck = startIdleMemory(idleMemory, 10_000)
 
   let isClosing = false
   const shutdown = async (signal: string) => {
     if (isClosing) return
     isClosing = true
+    idleCheck.stop()
     app.log.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
