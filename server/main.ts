@@ -33,8 +33,11 @@ async function main(): Promise<void> {
       : null
   const { app, ctx } = await buildApp({ config, webRoot: findWebRoot(), https })
   // Memory goes back to the system after 30 s without a request, a new socket or a change.
+  // Health checks (the container's, every 30 s) ask nothing of the shop and do not count.
   const idleMemory = new IdleMemory({ quietMs: 30_000, now: () => Date.now(), collect: lastResortCollector() })
-  app.server.on('request', () => idleMemory.noteActivity())
+  app.server.on('request', (request: { url?: string }) => {
+    if (request.url !== '/healthz') idleMemory.noteActivity()
+  })
   app.server.on('upgrade', () => idleMemory.noteActivity())
   ctx.write.onCommit(() => idleMemory.noteActivity())
   const idleCheck = startIdleMemory(idleMemory, 10_000)
