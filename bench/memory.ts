@@ -7,8 +7,9 @@
  * --expose-gc and bench/memory-probe.mjs, which reports process.memoryUsage() and V8's heap
  * spaces over IPC, so each phase has a breakdown before and after a full GC.
  * BENCH_NODE runs the server on another Node binary; BENCH_SERVER on another build.
- * Phases: just started, idle after --settle more seconds (25), and with the clients.
- * Flags: --clients N (200), --seconds S (5), --settle S (25), --json
+ * Phases: just started, idle after --settle more seconds (45: the server gives memory back
+ * after 30 s without activity, checked every 10 s), and with the clients.
+ * Flags: --clients N (200), --seconds S (5), --settle S (45), --json
  */
 import { execFileSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -25,7 +26,7 @@ const flag = (name: string, fallback: number) => {
 const CLIENTS = flag('clients', 200)
 const SECONDS = flag('seconds', 5)
 const asJson = args.includes('--json')
-const SETTLE_SECONDS = flag('settle', 25)
+const SETTLE_SECONDS = flag('settle', 45)
 
 interface ProbeAnswer {
   usage: NodeJS.MemoryUsage
@@ -91,8 +92,8 @@ async function main(): Promise<void> {
   try {
     await sleep(1000)
     rows.push(await measure(server, 'started'))
-    // V8 gives back the young generation it grew while starting once the process has
-    // been idle a while (its memory reducer): what an idle appliance holds is measured after.
+    // The server gives back what start-up left in the heap once it has been quiet 30 s
+    // (server/shared/idle-memory.ts): what an idle appliance holds is measured after.
     await sleep(SETTLE_SECONDS * 1000)
     rows.push(await measure(server, 'idle'))
     for (const token of seeded.tokens) {
