@@ -165,16 +165,20 @@ export function createWriter(db: Database, clock: Clock, storeOutboxItem: StoreO
           for (let taken = 1; queue.length > 0 && taken < MAX_GROUP; taken++) {
             const next = queue.shift() as QueuedWrite
             const name = sql.raw(`bb_group_${++savepoints}`)
-            await sql`savepoint ${name}`.execute(trx)
+            let done: Done
             try {
-              const done = await run(trx, next.work)
+              await sql`savepoint ${name}`.execute(trx)
+              done = await run(trx, next.work)
               await sql`release ${name}`.execute(trx)
-              joined.push({ write: next, done })
             } catch (error) {
+              // Its caller hears at once; if even the rollback fails (the write broke the
+              // transaction), the whole group fails below and those in it hear that.
+              next.reject(error)
               await sql`rollback to ${name}`.execute(trx)
               await sql`release ${name}`.execute(trx)
-              next.reject(error)
+              continue
             }
+            joined.push({ write: next, done })
           }
         })
       } catch (error) {

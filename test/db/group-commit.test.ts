@@ -3,7 +3,7 @@
  * transaction, each in a savepoint, and a failing write takes only its own changes with it.
  */
 import t from 'tap'
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { DB } from '../../server/db/schema'
 import type { StoredEvent } from '../../server/realtime/events'
 import type { WriteContext } from '../../server/shared/write'
@@ -97,6 +97,28 @@ t.test('when the first write of a group fails, those behind it still commit', as
   )
   t.same(await storedLabels(['d1', 'd2', 'd3']), ['d2', 'd3'])
   t.same(published, ['d2', 'd3'])
+})
+
+t.test('a write that breaks the transaction is refused, not left waiting, and the writer goes on', async (t) => {
+  published.length = 0
+  const transactions: Transaction<DB>[] = []
+  const first = labelled('g1', transactions)
+  // Joins g1's group and ends its transaction under the writer's feet: its savepoint is gone.
+  const breaking = ctx.write(async (w: WriteContext) => {
+    transactions.push(w.trx)
+    await sql`rollback`.execute(w.trx)
+    return 'broken'
+  })
+  const outcomes = await Promise.allSettled([first, breaking, labelled('g2', transactions)])
+  t.same(
+    outcomes.map((o) => o.status),
+    ['rejected', 'rejected', 'fulfilled'],
+    'the broken group hears of it; the write not yet taken into it commits in the next',
+  )
+  t.same(await storedLabels(['g1', 'g2']), ['g2'], 'nothing of the broken group committed')
+  t.same(published, ['g2'])
+  t.equal(await labelled('g3', transactions), 'g3', 'the next write commits')
+  t.same(await storedLabels(['g3']), ['g3'])
 })
 
 t.test(`a transaction takes at most ${MAX_GROUP} writes`, async (t) => {
