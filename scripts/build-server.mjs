@@ -44,7 +44,7 @@ const result = await build({
 
 for (const file of Object.keys(result.metafile.outputs).filter((name) => name.endsWith('.js'))) {
   const text = fs.readFileSync(file, 'utf8')
-  const at = text.search(/[^\x00-\x7f]/u)
+  const at = text.search(/[\u0080-\uffff]/)
   if (at >= 0) {
     console.error(
       `${path.relative('.', file)}: a character past ASCII makes Node hold this chunk at two bytes a character (write it as \\u escape): ...${text.slice(Math.max(0, at - 60), at + 20)}...`,
