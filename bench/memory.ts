@@ -9,7 +9,10 @@
  * BENCH_NODE runs the server on another Node binary; BENCH_SERVER on another build.
  * Phases: just started, idle after --settle more seconds (45: the server gives memory back
  * after 30 s without activity, checked every 10 s), and with the clients.
- * Flags: --clients N (200), --seconds S (5), --settle S (45), --json
+ * --floor measures bench/memory-floor.mjs instead, a one-route Fastify and better-sqlite3
+ * server with the same quiet-time collection: the least any server on this stack and this
+ * Node binary holds, to read Backboard's figures against (idle phases only).
+ * Flags: --clients N (200), --seconds S (5), --settle S (45), --floor, --json
  */
 import { execFileSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -27,6 +30,7 @@ const CLIENTS = flag('clients', 200)
 const SECONDS = flag('seconds', 5)
 const asJson = args.includes('--json')
 const SETTLE_SECONDS = flag('settle', 45)
+const FLOOR = args.includes('--floor')
 
 interface ProbeAnswer {
   usage: NodeJS.MemoryUsage
@@ -79,13 +83,18 @@ async function measure(child: ChildProcess, phase: string) {
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backboard-bench-memory-'))
   const port = 20000 + Math.floor(Math.random() * 2000)
-  const seeded = await seed(dataDir, CLIENTS)
+  const seeded = FLOOR ? { tokens: [] } : await seed(dataDir, CLIENTS)
   const probe = path.join(root, 'bench/memory-probe.mjs')
   // BENCH_NODE_FLAGS tries V8 or Node flags on the server ("--max-semi-space-size=1").
   const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
   const server = await startServer(dataDir, port, {
     nodeArgs: [...extra, '--expose-gc', `--import=${probe}`],
     ipc: true,
+    ...(FLOOR && {
+      script: path.join(root, 'bench/memory-floor.mjs'),
+      // better-sqlite3 from beside the server under test: built for the Node that runs it.
+      env: { BENCH_MODULES: process.env.BENCH_SERVER ? path.dirname(path.dirname(process.env.BENCH_SERVER)) : root },
+    }),
   })
   const rows = []
   const sockets: WebSocket[] = []
@@ -96,18 +105,20 @@ async function main(): Promise<void> {
     // (server/shared/idle-memory.ts): what an idle appliance holds is measured after.
     await sleep(SETTLE_SECONDS * 1000)
     rows.push(await measure(server, 'idle'))
-    for (const token of seeded.tokens) {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
-        headers: { cookie: `bb_session=${token}`, origin: `http://127.0.0.1:${port}` },
-      })
-      await new Promise((resolve, reject) => {
-        ws.once('open', resolve)
-        ws.once('error', reject)
-      })
-      sockets.push(ws)
+    if (!FLOOR) {
+      for (const token of seeded.tokens) {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+          headers: { cookie: `bb_session=${token}`, origin: `http://127.0.0.1:${port}` },
+        })
+        await new Promise((resolve, reject) => {
+          ws.once('open', resolve)
+          ws.once('error', reject)
+        })
+        sockets.push(ws)
+      }
+      await sleep(2000) // presence events from the connections settle first
+      rows.push(await measure(server, `${CLIENTS} clients`))
     }
-    await sleep(2000) // presence events from the connections settle first
-    rows.push(await measure(server, `${CLIENTS} clients`))
   } finally {
     for (const ws of sockets) ws.terminate()
     server.kill('SIGTERM')

@@ -78,6 +78,10 @@ export interface StartOptions {
   nodeArgs?: string[]
   /** An IPC channel to the server process (for a probe loaded with --import). */
   ipc?: boolean
+  /** Another script in place of the server (BENCH_SERVER, else dist/server.js). */
+  script?: string
+  /** More environment for the server process. */
+  env?: Record<string, string>
 }
 
 /**
@@ -88,9 +92,16 @@ export async function startServer(dataDir: string, port: number, options: StartO
   const nodeArgs = options.nodeArgs ?? process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
   const child = spawn(
     process.env.BENCH_NODE ?? process.execPath,
-    [...nodeArgs, process.env.BENCH_SERVER ?? path.join(root, 'dist/server.js')],
+    [...nodeArgs, options.script ?? process.env.BENCH_SERVER ?? path.join(root, 'dist/server.js')],
     {
-      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        ...options.env,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'ignore', 'inherit', ...(options.ipc ? (['ipc'] as const) : [])],
     },
   )
