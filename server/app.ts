@@ -115,8 +115,11 @@ export interface BuildOptions {
   telegramPollTimeoutS?: number
   /** For tests: Telegram behaviours of a test feature, registered after the app's own. */
   telegramBehaviours?: (registry: TelegramRegistry) => void
-  /** For tests: a message kind of their own, registered where a feature's would be. */
-  messageKinds?: (kinds: MessageKinds) => void
+  /**
+   * For tests: a message kind of their own, registered in place of Xero's cards (the message
+   * table accepts only the app's kind names, so a test kind takes the name "card").
+   */
+  cardKind?: (kinds: MessageKinds) => void
   /** For load tests that play a shop's week in a minute: false lifts the per-route rate limits. */
   rateLimits?: boolean
   /** For tests: how much disk is free (the System page warns under 1 GB); statfs by default. */
@@ -190,9 +193,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   registerNoticeKind(kinds)
   registerTaskKind(kinds, clock)
   registerCustomerKind(kinds)
-  options.messageKinds?.(kinds)
-  // Xero's cards; a test that brings a card kind of its own keeps it.
-  if (!kinds.get('card')) registerCardKind(kinds)
+  ;(options.cardKind ?? registerCardKind)(kinds)
   // Presence and the outbox need the context they are part of: they are plugged in next.
   const base: Omit<AppContext, 'presence' | 'outbox'> = {
     config,
@@ -372,9 +373,7 @@ export async function buildApp(options: BuildOptions): Promise<BuiltApp> {
   app.addHook('onReady', async () => {
     await telegram.start()
     await ctx.outbox.start()
-    // Questions a stop left unanswered. Asked synchronously first: starting the answering
-    // loop for nothing kept about 10 MB more resident in an idle server.
-    if (sqlite.prepare('select 1 from xero_question where answered_at is null limit 1').get()) assistant.kick()
+    assistant.resume()
   })
   app.addHook('onClose', async () => {
     for (const timer of timers) clearInterval(timer)

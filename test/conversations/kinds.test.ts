@@ -42,7 +42,7 @@ const registerTestCard = (kinds: MessageKinds) =>
     },
   })
 
-const { app, ctx, close } = await startApp({ build: { messageKinds: registerTestCard } })
+const { app, ctx, close } = await startApp({ build: { cardKind: registerTestCard } })
 t.teardown(close)
 const owner = await setupOwner(app)
 const [sam, sid] = (await Promise.all([
