@@ -9,7 +9,8 @@
  * - `pending`: a session whose member may still be waiting for approval;
  * - `member` (default): an active member.
  */
-import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { RouteOptions } from 'fastify'
+import type { App } from '../shared/app-types'
 import type { AppContext } from '../shared/context'
 import { conflict, forbidden, unauthorized } from '../shared/errors'
 import type { Actor } from './actor'
@@ -54,13 +55,13 @@ export function actorOf(request: { actor: Actor | null }): Actor {
  * access `access` unless the route declares its own: for plugins that register routes
  * without taking route options, such as the static files of the web app.
  */
-export function declareAccessOfScope(scope: FastifyInstance, access: Access): void {
+export function declareAccessOfScope(scope: App, access: Access): void {
   scope.addHook('onRoute', (route) => {
     route.config = { ...route.config, access: route.config?.access ?? access }
   })
 }
 
-export function registerAccess(app: FastifyInstance, ctx: AppContext): void {
+export function registerAccess(app: App, ctx: AppContext): void {
   let isSetup = false
   app.decorateRequest('actor', null)
   // Read when asked, not when registered: hooks of a plugin's own scope run later and may

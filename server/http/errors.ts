@@ -1,5 +1,6 @@
 /** The one error handler: `{code, message}` with a stable code, never a stack trace. */
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError } from 'fastify'
+import type { App } from '../shared/app-types'
 import { AppError } from '../shared/errors'
 
 const FASTIFY_CODES: Record<string, string> = {
@@ -11,7 +12,7 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'invalid_request',
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: App): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
       const retry = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds

@@ -4,7 +4,8 @@
  * only then, in a throwaway Fastify instance given the routes the app recorded while it
  * registered them. Nothing validates or serialises there; it only describes.
  */
-import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { RouteOptions } from 'fastify'
+import type { App } from '../shared/app-types'
 import type { SwaggerOptions } from '@fastify/swagger'
 
 export interface OpenApiSource {
@@ -13,12 +14,19 @@ export interface OpenApiSource {
   swagger: SwaggerOptions
 }
 
+/** What the document needs of a route. */
+interface RecordedRoute {
+  method: RouteOptions['method']
+  url: string
+  schema: RouteOptions['schema']
+}
+
 /** Records every route as it is registered, and answers with the document, made once. */
-export function recordRoutesForOpenApi(app: FastifyInstance, source: OpenApiSource): () => Promise<unknown> {
-  const routes: RouteOptions[] = []
+export function recordRoutesForOpenApi(app: App, source: OpenApiSource): () => Promise<unknown> {
+  const routes: RecordedRoute[] = []
   app.addHook('onRoute', (route) => {
     // Fastify adds a HEAD for each GET; the throwaway instance adds its own.
-    if (route.method !== 'HEAD') routes.push(route)
+    if (route.method !== 'HEAD') routes.push({ method: route.method, url: route.url, schema: route.schema })
   })
   let document: Promise<unknown> | null = null
   return () => {
@@ -30,7 +38,7 @@ export function recordRoutesForOpenApi(app: FastifyInstance, source: OpenApiSour
   }
 }
 
-async function buildDocument(routes: readonly RouteOptions[], source: OpenApiSource): Promise<unknown> {
+async function buildDocument(routes: readonly RecordedRoute[], source: OpenApiSource): Promise<unknown> {
   const [{ default: Fastify }, { default: fastifySwagger }] = await Promise.all([
     import('fastify'),
     import('@fastify/swagger'),

@@ -5,7 +5,7 @@
  * write under /api gets DEFAULT_WRITE_LIMIT, so that a new route is limited unless it
  * says otherwise; `rateLimit: false` on a route is a decision, with its reason beside it.
  */
-import type { FastifyInstance } from 'fastify'
+import type { App } from '../shared/app-types'
 
 /** For any write route that declares no limit: ample for a person, a wall for a loop. */
 export const DEFAULT_WRITE_LIMIT = { max: 120, timeWindow: 60_000 } as const
@@ -20,7 +20,7 @@ function isWrite(method: string | string[]): boolean {
  * Gives DEFAULT_WRITE_LIMIT to every write route under /api that declares no limit of
  * its own. Call before registering @fastify/rate-limit, whose own route hook must see it.
  */
-export function registerDefaultWriteLimits(app: FastifyInstance): void {
+export function registerDefaultWriteLimits(app: App): void {
   app.addHook('onRoute', (route) => {
     if (!isWrite(route.method) || !route.url.startsWith('/api/')) return
     if (route.config?.rateLimit !== undefined) return

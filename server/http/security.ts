@@ -1,5 +1,6 @@
 /** Safe response headers on everything, and refusal of state changes from other origins. */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
+import type { App } from '../shared/app-types'
 import { forbidden } from '../shared/errors'
 
 export const CONTENT_SECURITY_POLICY = [
@@ -24,7 +25,7 @@ export function requestOrigin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`
 }
 
-export function registerSecurity(app: FastifyInstance, publicUrl: URL | null): void {
+export function registerSecurity(app: App, publicUrl: URL | null): void {
   const allowedOrigins = publicUrl ? [publicUrl.origin] : []
 
   app.addHook('onRequest', async (request, reply) => {
