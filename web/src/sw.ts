@@ -239,7 +239,8 @@ async function takeAndTell(notification: Notification): Promise<void> {
   await self.registration.showNotification(result.title, {
     body: result.body,
     icon: notification.icon,
-    badge: notification.badge,
+    // Chromium has Notification.badge; not every TypeScript DOM library lists it.
+    badge: (notification as Notification & { badge?: string }).badge,
     tag: notification.tag,
     silent: true,
     data: { url: (data as { url?: string }).url ?? `/tasks/${data.taskId}` },
